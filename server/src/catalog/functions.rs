@@ -1,0 +1,298 @@
+//! PostgreSQL functions clients call on connect (`version()`, `current_setting()`,
+//! `current_database()`, …) as DataFusion scalar UDFs. Functions that depend on
+//! the connection read the session's shared [`SessionInfo`].
+
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
+use datafusion::arrow::datatypes::{DataType, Field};
+use datafusion::common::ScalarValue;
+use datafusion::error::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
+    Volatility,
+};
+
+use crate::errors::PgError;
+use crate::settings::{Settings, SERVER_VERSION};
+
+/// What the functions of one connection know about it.
+#[derive(Debug)]
+pub struct SessionInfo {
+    /// The authenticated user.
+    pub user: String,
+    /// The database name the client asked for.
+    pub database: String,
+    /// The connection's process id (BackendKeyData).
+    pub pid: i32,
+    /// The session's settings, shared with SET/SHOW.
+    pub settings: Mutex<Settings>,
+}
+
+type Body = dyn Fn(&SessionInfo, &[ColumnarValue], usize) -> Result<ColumnarValue> + Send + Sync;
+
+/// A scalar function whose body is a closure over the session.
+struct SessionFunction {
+    name: &'static str,
+    signature: Signature,
+    return_type: DataType,
+    session: Arc<SessionInfo>,
+    body: Box<Body>,
+}
+
+impl std::fmt::Debug for SessionFunction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SessionFunction({})", self.name)
+    }
+}
+
+impl PartialEq for SessionFunction {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && Arc::ptr_eq(&self.session, &other.session)
+    }
+}
+impl Eq for SessionFunction {}
+impl Hash for SessionFunction {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for SessionFunction {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(self.return_type.clone())
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        (self.body)(&self.session, &args.args, args.number_rows)
+    }
+}
+
+fn utf8(value: impl Into<String>) -> ColumnarValue {
+    ColumnarValue::Scalar(ScalarValue::Utf8(Some(value.into())))
+}
+
+fn function(
+    session: &Arc<SessionInfo>,
+    name: &'static str,
+    args: TypeSignature,
+    return_type: DataType,
+    volatility: Volatility,
+    body: impl Fn(&SessionInfo, &[ColumnarValue], usize) -> Result<ColumnarValue>
+        + Send
+        + Sync
+        + 'static,
+) -> ScalarUDF {
+    ScalarUDF::new_from_impl(SessionFunction {
+        name,
+        signature: Signature::new(args, volatility),
+        return_type,
+        session: Arc::clone(session),
+        body: Box::new(body),
+    })
+}
+
+/// Evaluates a text function of text arguments row by row (scalars stay scalars).
+fn map_text_rows(
+    args: &[ColumnarValue],
+    rows: usize,
+    mut f: impl FnMut(&[Option<&str>]) -> Result<Option<String>>,
+) -> Result<ColumnarValue> {
+    if args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_))) {
+        let values: Vec<Option<String>> = args
+            .iter()
+            .map(|a| match a {
+                ColumnarValue::Scalar(s) => scalar_text(s),
+                ColumnarValue::Array(_) => None,
+            })
+            .collect();
+        let refs: Vec<Option<&str>> = values.iter().map(|v| v.as_deref()).collect();
+        return Ok(ColumnarValue::Scalar(ScalarValue::Utf8(f(&refs)?)));
+    }
+    let arrays: Vec<ArrayRef> = args
+        .iter()
+        .map(|a| a.to_array(rows))
+        .collect::<Result<_>>()?;
+    let arrays: Vec<ArrayRef> = arrays
+        .iter()
+        .map(|a| datafusion::arrow::compute::cast(a, &DataType::Utf8))
+        .collect::<std::result::Result<_, _>>()?;
+    let mut out = StringBuilder::new();
+    for row in 0..rows {
+        let refs: Vec<Option<&str>> = arrays
+            .iter()
+            .map(|a| {
+                let s = a.as_string::<i32>();
+                (!s.is_null(row)).then(|| s.value(row))
+            })
+            .collect();
+        out.append_option(f(&refs)?);
+    }
+    Ok(ColumnarValue::Array(Arc::new(out.finish())))
+}
+
+fn scalar_text(s: &ScalarValue) -> Option<String> {
+    if s.is_null() {
+        return None;
+    }
+    match s {
+        ScalarValue::Utf8(v) | ScalarValue::LargeUtf8(v) | ScalarValue::Utf8View(v) => v.clone(),
+        ScalarValue::Boolean(Some(b)) => Some(if *b { "true".into() } else { "false".into() }),
+        other => Some(other.to_string()),
+    }
+}
+
+fn truthy(v: Option<&str>) -> bool {
+    matches!(
+        v.map(|s| s.to_ascii_lowercase()).as_deref(),
+        Some("true" | "t" | "on" | "1" | "yes")
+    )
+}
+
+/// The `version()` string: PG-shaped so version parsers accept it.
+pub fn version_string() -> String {
+    format!(
+        "PostgreSQL {SERVER_VERSION} (DataPress {}, DataFusion {}) on {}-linux, 64-bit",
+        env!("CARGO_PKG_VERSION"),
+        datafusion::DATAFUSION_VERSION,
+        std::env::consts::ARCH
+    )
+}
+
+/// All functions of one session, to register in its DataFusion state.
+pub fn session_functions(session: &Arc<SessionInfo>) -> Vec<ScalarUDF> {
+    use DataType::{Boolean, Int32, Utf8};
+    use Volatility::{Stable, Volatile};
+    let none = || TypeSignature::Exact(vec![]);
+    let text_list = |n| TypeSignature::Exact(vec![Utf8; n]);
+    let list_type = DataType::List(Arc::new(Field::new("item", Utf8, true)));
+    vec![
+        function(session, "version", none(), Utf8, Stable, |_, _, _| {
+            Ok(utf8(version_string()))
+        }),
+        function(
+            session,
+            "current_database",
+            none(),
+            Utf8,
+            Stable,
+            |s, _, _| Ok(utf8(&s.database)),
+        ),
+        function(
+            session,
+            "current_catalog",
+            none(),
+            Utf8,
+            Stable,
+            |s, _, _| Ok(utf8(&s.database)),
+        ),
+        function(session, "current_user", none(), Utf8, Stable, |s, _, _| {
+            Ok(utf8(&s.user))
+        }),
+        function(session, "session_user", none(), Utf8, Stable, |s, _, _| {
+            Ok(utf8(&s.user))
+        }),
+        function(
+            session,
+            "current_schema",
+            none(),
+            Utf8,
+            Stable,
+            |_, _, _| Ok(utf8("public")),
+        ),
+        function(
+            session,
+            "current_schemas",
+            TypeSignature::Exact(vec![Boolean]),
+            list_type,
+            Stable,
+            |_, args, _| {
+                let implicit = matches!(
+                    args.first(),
+                    Some(ColumnarValue::Scalar(ScalarValue::Boolean(Some(true))))
+                );
+                let mut names = vec![];
+                if implicit {
+                    names.push(ScalarValue::Utf8(Some("pg_catalog".into())));
+                }
+                names.push(ScalarValue::Utf8(Some("public".into())));
+                let list = ScalarValue::new_list_nullable(&names, &Utf8);
+                Ok(ColumnarValue::Scalar(ScalarValue::List(list)))
+            },
+        ),
+        function(
+            session,
+            "pg_backend_pid",
+            none(),
+            Int32,
+            Stable,
+            |s, _, _| Ok(ColumnarValue::Scalar(ScalarValue::Int32(Some(s.pid)))),
+        ),
+        function(
+            session,
+            "pg_is_in_recovery",
+            none(),
+            Boolean,
+            Stable,
+            |_, _, _| Ok(ColumnarValue::Scalar(ScalarValue::Boolean(Some(false)))),
+        ),
+        function(
+            session,
+            "pg_advisory_unlock_all",
+            none(),
+            Utf8,
+            Volatile,
+            |_, _, _| Ok(utf8("")),
+        ),
+        function(
+            session,
+            "current_setting",
+            TypeSignature::OneOf(vec![
+                text_list(1),
+                TypeSignature::Exact(vec![Utf8, Boolean]),
+            ]),
+            Utf8,
+            Stable,
+            |s, args, rows| {
+                map_text_rows(args, rows, |v| {
+                    let Some(name) = v[0] else { return Ok(None) };
+                    let settings = s.settings.lock().unwrap_or_else(|e| e.into_inner());
+                    match settings.get(name) {
+                        Ok(value) => Ok(Some(value)),
+                        Err(_) if truthy(v.get(1).copied().flatten()) => Ok(None),
+                        Err(e) => Err(e.into_datafusion()),
+                    }
+                })
+            },
+        ),
+        function(
+            session,
+            "set_config",
+            TypeSignature::Exact(vec![Utf8, Utf8, Boolean]),
+            Utf8,
+            Volatile,
+            |s, args, rows| {
+                map_text_rows(args, rows, |v| {
+                    let (Some(name), Some(value)) = (v[0], v[1]) else {
+                        return Err(PgError::new(
+                            crate::errors::sqlstate::INVALID_PARAMETER_VALUE,
+                            "SET requires parameter name",
+                        )
+                        .into_datafusion());
+                    };
+                    let mut settings = s.settings.lock().unwrap_or_else(|e| e.into_inner());
+                    settings
+                        .set(name, value)
+                        .map_err(PgError::into_datafusion)?;
+                    Ok(Some(settings.get(name).map_err(PgError::into_datafusion)?))
+                })
+            },
+        ),
+    ]
+}

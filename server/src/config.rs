@@ -1,0 +1,621 @@
+//! Configuration: the TOML file, environment overrides and CLI flags, validated
+//! once at startup into typed values (SPEC §1, §3). The rest of the server never
+//! looks at raw settings.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// A configuration problem. Each message names the setting to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for our schema (unknown key, wrong type).
+    #[error("invalid config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, which names the key.
+        message: String,
+    },
+    /// A setting has a value we refuse.
+    #[error("invalid setting {setting}: {message}")]
+    Invalid {
+        /// The setting, e.g. `server.pgwire.password`.
+        setting: &'static str,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+}
+
+fn invalid(setting: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        setting,
+        message: message.into(),
+    }
+}
+
+/// The file as written by the user.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    server: RawServer,
+    #[serde(default)]
+    datasets: Vec<RawDataset>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    backend: Option<String>,
+    #[serde(default)]
+    data_roots: Vec<PathBuf>,
+    #[serde(default)]
+    http: RawHttp,
+    #[serde(default)]
+    pgwire: RawPgwire,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    listen: Option<String>,
+    bearer_token: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPgwire {
+    enabled: Option<bool>,
+    listen: Option<String>,
+    port: Option<u16>,
+    username: Option<String>,
+    password: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    tls_required: Option<bool>,
+    auth_method: Option<String>,
+    max_connections: Option<usize>,
+    statement_timeout: Option<String>,
+    startup_timeout: Option<String>,
+    max_message_size: Option<usize>,
+}
+
+/// One `[[datasets]]` entry as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDataset {
+    name: String,
+    path: PathBuf,
+    format: Option<String>,
+    header: Option<bool>,
+    delimiter: Option<String>,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The HTTP API's address (`server.http.listen`).
+    pub http_listen: String,
+    /// The PostgreSQL wire-protocol endpoint.
+    pub pgwire: PgwireConfig,
+    /// The datasets to serve, in file order.
+    pub datasets: Vec<DatasetConfig>,
+}
+
+/// How clients authenticate (`server.pgwire.auth_method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// AuthenticationCleartextPassword (the default).
+    Cleartext,
+    /// AuthenticationMD5Password.
+    Md5,
+    /// SCRAM-SHA-256 (with -PLUS channel binding over TLS).
+    ScramSha256,
+}
+
+impl AuthMethod {
+    /// The name used in the configuration and the startup log.
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthMethod::Cleartext => "cleartext",
+            AuthMethod::Md5 => "md5",
+            AuthMethod::ScramSha256 => "scram-sha-256",
+        }
+    }
+}
+
+/// PEM files of the endpoint's TLS identity.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// The certificate chain.
+    pub cert: PathBuf,
+    /// The private key.
+    pub key: PathBuf,
+}
+
+/// `[server.pgwire]`, validated.
+#[derive(Debug, Clone)]
+pub struct PgwireConfig {
+    /// Whether the endpoint is started.
+    pub enabled: bool,
+    /// The host to bind (`127.0.0.1`, `::1`, `0.0.0.0`, `localhost`…).
+    pub listen: String,
+    /// The TCP port; 0 picks a free one.
+    pub port: u16,
+    /// The one user that may connect.
+    pub username: String,
+    /// Its password; `None` only on a loopback bind.
+    pub password: Option<String>,
+    /// TLS identity, when TLS is offered.
+    pub tls: Option<TlsFiles>,
+    /// Refuse clients that do not negotiate TLS (always true off loopback with TLS).
+    pub tls_required: bool,
+    /// How passwords are checked.
+    pub auth_method: AuthMethod,
+    /// Connections beyond this get 53300.
+    pub max_connections: usize,
+    /// Default `statement_timeout` of every session; `None` = no limit.
+    pub statement_timeout: Option<Duration>,
+    /// A client that has not finished startup and authentication by then is dropped.
+    pub startup_timeout: Duration,
+    /// Messages longer than this are a protocol violation (08P01).
+    pub max_message_size: usize,
+}
+
+impl PgwireConfig {
+    /// Whether the bind address only accepts connections from this machine.
+    pub fn is_loopback(&self) -> bool {
+        is_loopback_host(&self.listen)
+    }
+}
+
+/// The file formats a dataset can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatasetFormat {
+    /// Apache Parquet.
+    Parquet,
+    /// CSV (with options).
+    Csv,
+    /// Newline-delimited JSON.
+    Json,
+    /// Arrow IPC files.
+    Arrow,
+}
+
+impl DatasetFormat {
+    fn parse(s: &str) -> Option<DatasetFormat> {
+        match s.to_ascii_lowercase().as_str() {
+            "parquet" => Some(DatasetFormat::Parquet),
+            "csv" => Some(DatasetFormat::Csv),
+            "json" | "ndjson" | "jsonl" => Some(DatasetFormat::Json),
+            "arrow" | "ipc" | "feather" => Some(DatasetFormat::Arrow),
+            _ => None,
+        }
+    }
+
+    /// The format implied by a path's extension (`data/*.parquet` → Parquet).
+    pub fn from_extension(path: &Path) -> Option<DatasetFormat> {
+        DatasetFormat::parse(path.extension()?.to_str()?)
+    }
+
+    /// The lowercase name shown to users.
+    pub fn name(self) -> &'static str {
+        match self {
+            DatasetFormat::Parquet => "parquet",
+            DatasetFormat::Csv => "csv",
+            DatasetFormat::Json => "json",
+            DatasetFormat::Arrow => "arrow",
+        }
+    }
+}
+
+/// One dataset, validated.
+#[derive(Debug, Clone)]
+pub struct DatasetConfig {
+    /// The table name in schema `public`.
+    pub name: String,
+    /// A file, a directory of files, or a glob.
+    pub path: PathBuf,
+    /// The file format.
+    pub format: DatasetFormat,
+    /// CSV: whether the first line is a header (default true).
+    pub csv_header: bool,
+    /// CSV: the field delimiter (default `,`).
+    pub csv_delimiter: u8,
+}
+
+/// Overrides from the command line; they win over the environment and the file.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    /// `--pgwire-listen`
+    pub pgwire_listen: Option<String>,
+    /// `--pgwire-port`
+    pub pgwire_port: Option<u16>,
+    /// `--http-listen`
+    pub http_listen: Option<String>,
+}
+
+/// Whether `host` names a loopback interface (`127.0.0.0/8`, `::1`, `localhost`).
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn parse_duration(setting: &'static str, s: &str) -> Result<Duration, ConfigError> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| invalid(setting, format!("{s:?} is not a duration like \"30s\"")))?;
+    let d = match unit.trim() {
+        "ms" => Duration::from_millis(n),
+        "" | "s" => Duration::from_secs(n),
+        "min" | "m" => Duration::from_secs(n * 60),
+        "h" => Duration::from_secs(n * 3600),
+        other => {
+            return Err(invalid(
+                setting,
+                format!("unknown unit {other:?} (use ms, s, min or h)"),
+            ))
+        }
+    };
+    Ok(d)
+}
+
+/// Reads an environment variable; empty counts as unset.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn env_parsed<T: std::str::FromStr>(name: &'static str) -> Result<Option<T>, ConfigError> {
+    env(name)
+        .map(|v| {
+            v.parse()
+                .map_err(|_| invalid(name, format!("{v:?} is not valid")))
+        })
+        .transpose()
+}
+
+impl Config {
+    /// Loads `path`, applies the environment (`DATAPRESS_*`) and `overrides`, and validates.
+    pub fn load(path: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Config::from_toml(&text, base, overrides).map_err(|e| match e {
+            ConfigError::Parse { message, .. } => ConfigError::Parse {
+                path: path.to_owned(),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// Parses TOML text; relative dataset and TLS paths are taken relative to `base`.
+    pub fn from_toml(
+        text: &str,
+        base: &Path,
+        overrides: &Overrides,
+    ) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: PathBuf::new(),
+            message: e.to_string(),
+        })?;
+        Config::validate(raw, base, overrides)
+    }
+
+    fn validate(raw: RawConfig, base: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
+        let backend = raw.server.backend.as_deref().unwrap_or("datafusion");
+        if backend != "datafusion" {
+            return Err(invalid(
+                "server.backend",
+                format!("unsupported backend {backend:?}: this build supports only \"datafusion\""),
+            ));
+        }
+        let p = raw.server.pgwire;
+        let resolve = |path: PathBuf| {
+            if path.is_absolute() {
+                path
+            } else {
+                base.join(path)
+            }
+        };
+        let listen = overrides
+            .pgwire_listen
+            .clone()
+            .or_else(|| env("DATAPRESS_PGWIRE_LISTEN"))
+            .or(p.listen)
+            .unwrap_or_else(|| "127.0.0.1".into());
+        let port = match overrides.pgwire_port {
+            Some(port) => port,
+            None => env_parsed("DATAPRESS_PGWIRE_PORT")?
+                .or(p.port)
+                .unwrap_or(5432),
+        };
+        let enabled = env_parsed("DATAPRESS_PGWIRE_ENABLED")?
+            .or(p.enabled)
+            .unwrap_or(false);
+        let username = env("DATAPRESS_PGWIRE_USERNAME")
+            .or(p.username)
+            .unwrap_or_else(|| "datapress".into());
+        if username.is_empty() {
+            return Err(invalid("server.pgwire.username", "must not be empty"));
+        }
+        let password = env("DATAPRESS_PGWIRE_PASSWORD")
+            .or(p.password)
+            .filter(|p| !p.is_empty());
+        let tls_cert = env("DATAPRESS_PGWIRE_TLS_CERT")
+            .map(PathBuf::from)
+            .or(p.tls_cert);
+        let tls_key = env("DATAPRESS_PGWIRE_TLS_KEY")
+            .map(PathBuf::from)
+            .or(p.tls_key);
+        let tls = match (tls_cert, tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles {
+                cert: resolve(cert),
+                key: resolve(key),
+            }),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(invalid(
+                    "server.pgwire.tls_key",
+                    "tls_cert is set but tls_key is not",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(invalid(
+                    "server.pgwire.tls_cert",
+                    "tls_key is set but tls_cert is not",
+                ))
+            }
+        };
+        let auth_method = match p.auth_method.as_deref().unwrap_or("cleartext") {
+            "cleartext" | "password" => AuthMethod::Cleartext,
+            "md5" => AuthMethod::Md5,
+            "scram-sha-256" => AuthMethod::ScramSha256,
+            other => {
+                return Err(invalid(
+                    "server.pgwire.auth_method",
+                    format!("unknown method {other:?} (use cleartext, md5 or scram-sha-256)"),
+                ))
+            }
+        };
+        let loopback = is_loopback_host(&listen);
+        if enabled && !loopback {
+            if password.is_none() {
+                return Err(invalid(
+                    "server.pgwire.password",
+                    format!("a password is required when listening on the non-loopback address {listen:?} (set it or DATAPRESS_PGWIRE_PASSWORD)"),
+                ));
+            }
+            if tls.is_none() {
+                return Err(invalid(
+                    "server.pgwire.tls_cert",
+                    format!("tls_cert and tls_key are required when listening on the non-loopback address {listen:?}"),
+                ));
+            }
+        }
+        let tls_required = (tls.is_some() && !loopback) || p.tls_required.unwrap_or(false);
+        if tls_required && tls.is_none() {
+            return Err(invalid(
+                "server.pgwire.tls_required",
+                "tls_required needs tls_cert and tls_key",
+            ));
+        }
+        let statement_timeout = p
+            .statement_timeout
+            .map(|s| parse_duration("server.pgwire.statement_timeout", &s))
+            .transpose()?
+            .filter(|d| !d.is_zero());
+        let startup_timeout = p
+            .startup_timeout
+            .map(|s| parse_duration("server.pgwire.startup_timeout", &s))
+            .transpose()?
+            .unwrap_or(Duration::from_secs(10));
+        let pgwire = PgwireConfig {
+            enabled,
+            listen,
+            port,
+            username,
+            password,
+            tls,
+            tls_required,
+            auth_method,
+            max_connections: p.max_connections.unwrap_or(100),
+            statement_timeout,
+            startup_timeout,
+            max_message_size: p.max_message_size.unwrap_or(64 << 20),
+        };
+        let http_listen = overrides
+            .http_listen
+            .clone()
+            .or_else(|| env("DATAPRESS_HTTP_LISTEN"))
+            .or(raw.server.http.listen)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        if let Ok(addr) = http_listen.parse::<SocketAddr>() {
+            let token = env("DATAPRESS_HTTP_BEARER_TOKEN").or(raw.server.http.bearer_token);
+            if !addr.ip().is_loopback() && token.is_none() {
+                return Err(invalid(
+                    "server.http.bearer_token",
+                    format!("a bearer token is required when the HTTP API listens on the non-loopback address {http_listen}"),
+                ));
+            }
+        } else {
+            return Err(invalid(
+                "server.http.listen",
+                format!("{http_listen:?} is not an address like 127.0.0.1:8080"),
+            ));
+        }
+        let mut datasets: Vec<DatasetConfig> = Vec::new();
+        for d in raw.datasets {
+            if datasets.iter().any(|x| x.name == d.name) {
+                return Err(invalid(
+                    "datasets.name",
+                    format!("dataset {:?} is defined twice", d.name),
+                ));
+            }
+            datasets.push(validate_dataset(d, &resolve)?);
+        }
+        let _ = raw.server.data_roots;
+        Ok(Config {
+            http_listen,
+            pgwire,
+            datasets,
+        })
+    }
+}
+
+fn validate_dataset(
+    d: RawDataset,
+    resolve: &dyn Fn(PathBuf) -> PathBuf,
+) -> Result<DatasetConfig, ConfigError> {
+    let valid_name = !d.name.is_empty()
+        && d.name.len() <= 63
+        && d.name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !d.name.starts_with(|c: char| c.is_ascii_digit());
+    if !valid_name {
+        return Err(invalid(
+            "datasets.name",
+            format!(
+                "{:?} is not a valid table name (letters, digits, _; at most 63)",
+                d.name
+            ),
+        ));
+    }
+    let format = match &d.format {
+        Some(f) => DatasetFormat::parse(f).ok_or_else(|| {
+            invalid(
+                "datasets.format",
+                format!(
+                    "dataset {:?}: unknown format {f:?} (parquet, csv, json, arrow)",
+                    d.name
+                ),
+            )
+        })?,
+        None => {
+            let probe = d
+                .path
+                .to_string_lossy()
+                .trim_end_matches(['/', '*'])
+                .to_string();
+            DatasetFormat::from_extension(&d.path)
+                .or_else(|| DatasetFormat::from_extension(Path::new(&probe)))
+                .ok_or_else(|| {
+                    invalid(
+                        "datasets.format",
+                        format!(
+                            "dataset {:?}: cannot infer the format of {:?}; set format",
+                            d.name, d.path
+                        ),
+                    )
+                })?
+        }
+    };
+    let csv_delimiter = match d.delimiter.as_deref() {
+        None => b',',
+        Some(s) if s.len() == 1 => s.as_bytes()[0],
+        Some("\\t") => b'\t',
+        Some(s) => {
+            return Err(invalid(
+                "datasets.delimiter",
+                format!("{s:?} must be one character"),
+            ))
+        }
+    };
+    Ok(DatasetConfig {
+        name: d.name,
+        path: resolve(d.path),
+        format,
+        csv_header: d.header.unwrap_or(true),
+        csv_delimiter,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config, ConfigError> {
+        Config::from_toml(text, Path::new("/base"), &Overrides::default())
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_naming_the_key() {
+        let err = load("[server.pgwire]\nportt = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("portt"), "{err}");
+    }
+
+    #[test]
+    fn wrong_types_are_errors_naming_the_key() {
+        let err = load("[server.pgwire]\nport = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("port"), "{err}");
+    }
+
+    #[test]
+    fn other_backends_refuse_to_start() {
+        let err = load("[server]\nbackend = \"duckdb\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("server.backend") && err.contains("datafusion"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn non_loopback_needs_password_and_tls() {
+        let err = load("[server.pgwire]\nenabled = true\nlisten = \"0.0.0.0\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("server.pgwire.password"), "{err}");
+        let err = load("[server.pgwire]\nenabled = true\nlisten = \"0.0.0.0\"\npassword = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("tls_cert"), "{err}");
+    }
+
+    #[test]
+    fn loopback_detection_covers_the_whole_range() {
+        assert!(is_loopback_host("127.0.0.1"));
+        assert!(is_loopback_host("127.3.2.1"));
+        assert!(is_loopback_host("::1"));
+        assert!(is_loopback_host("localhost"));
+        assert!(!is_loopback_host("0.0.0.0"));
+        assert!(!is_loopback_host("::"));
+        assert!(!is_loopback_host("192.168.1.4"));
+    }
+
+    #[test]
+    fn dataset_format_is_inferred_and_paths_resolved() {
+        let c = load("[[datasets]]\nname = \"a\"\npath = \"data/a.parquet\"\n").unwrap();
+        assert_eq!(c.datasets[0].format, DatasetFormat::Parquet);
+        assert_eq!(c.datasets[0].path, Path::new("/base/data/a.parquet"));
+        let err = load("[[datasets]]\nname = \"a\"\npath = \"data/a.xyz\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("format"), "{err}");
+    }
+}

@@ -1,0 +1,184 @@
+//! The dataset registry: name → files → DataFusion table. It is the `public`
+//! schema every session plans against, so a change is visible to all at once.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use async_trait::async_trait;
+use datafusion::catalog::{SchemaProvider, Session};
+use datafusion::datasource::file_format::arrow::ArrowFormat;
+use datafusion::datasource::file_format::csv::CsvFormat;
+use datafusion::datasource::file_format::json::JsonFormat;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::file_format::FileFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::datasource::TableProvider;
+use datafusion::error::DataFusionError;
+
+use crate::config::{DatasetConfig, DatasetFormat};
+
+/// A dataset that could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("dataset {name:?} ({path}): {message}")]
+pub struct DatasetError {
+    /// The dataset's name.
+    pub name: String,
+    /// Its configured path.
+    pub path: String,
+    /// Why it failed.
+    pub message: String,
+}
+
+/// A registered dataset.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// How it was configured.
+    pub config: DatasetConfig,
+    /// The table DataFusion scans.
+    pub table: Arc<dyn TableProvider>,
+}
+
+/// The registered datasets, served as the tables of schema `public`.
+#[derive(Debug, Default)]
+pub struct Registry {
+    datasets: RwLock<BTreeMap<String, Dataset>>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Arc<Registry> {
+        Arc::new(Registry::default())
+    }
+
+    /// Loads a dataset's schema from its files and registers it (replacing one of
+    /// the same name). On error nothing changes.
+    pub async fn register(
+        &self,
+        state: &dyn Session,
+        config: DatasetConfig,
+    ) -> Result<(), DatasetError> {
+        let table = load_table(state, &config).await.map_err(|e| DatasetError {
+            name: config.name.clone(),
+            path: config.path.display().to_string(),
+            message: e,
+        })?;
+        let mut map = self.datasets.write().unwrap_or_else(|e| e.into_inner());
+        map.insert(config.name.clone(), Dataset { config, table });
+        Ok(())
+    }
+
+    /// Removes a dataset; returns whether it existed.
+    pub fn unregister(&self, name: &str) -> bool {
+        let mut map = self.datasets.write().unwrap_or_else(|e| e.into_inner());
+        map.remove(name).is_some()
+    }
+
+    /// A snapshot of the registered datasets, ordered by name.
+    pub fn list(&self) -> Vec<Dataset> {
+        let map = self.datasets.read().unwrap_or_else(|e| e.into_inner());
+        map.values().cloned().collect()
+    }
+
+    fn get(&self, name: &str) -> Option<Arc<dyn TableProvider>> {
+        let map = self.datasets.read().unwrap_or_else(|e| e.into_inner());
+        map.get(name).map(|d| Arc::clone(&d.table))
+    }
+}
+
+/// A stable OID for a dataset's table, derived from its name (FNV-1a), in the
+/// range PG uses for user objects, so it survives restarts and reloads.
+pub fn dataset_oid(name: &str) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for b in name.bytes() {
+        hash ^= u32::from(b);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    16_384 + hash % 1_000_000_000
+}
+
+async fn load_table(
+    state: &dyn Session,
+    config: &DatasetConfig,
+) -> Result<Arc<dyn TableProvider>, String> {
+    let path = config.path.to_string_lossy().to_string();
+    let is_glob = path.contains(['*', '?', '[']);
+    if !is_glob && !config.path.exists() {
+        return Err("no such file or directory".into());
+    }
+    let (format, extension): (Arc<dyn FileFormat>, &str) = match config.format {
+        DatasetFormat::Parquet => (Arc::new(ParquetFormat::default()), ".parquet"),
+        DatasetFormat::Csv => (
+            Arc::new(
+                CsvFormat::default()
+                    .with_has_header(config.csv_header)
+                    .with_delimiter(config.csv_delimiter),
+            ),
+            ".csv",
+        ),
+        DatasetFormat::Json => (Arc::new(JsonFormat::default()), ".json"),
+        DatasetFormat::Arrow => (Arc::new(ArrowFormat), ".arrow"),
+    };
+    // A single file is read whatever its extension; directories only hold matching files.
+    let extension = if config.path.is_file() || is_glob {
+        ""
+    } else {
+        extension
+    };
+    let url_text = if config.path.is_dir() && !path.ends_with('/') {
+        format!("{path}/")
+    } else {
+        path.clone()
+    };
+    let url = ListingTableUrl::parse(&url_text).map_err(|e| e.to_string())?;
+    let options = ListingOptions::new(format).with_file_extension(extension);
+    let schema = options
+        .infer_schema(state, &url)
+        .await
+        .map_err(|e| describe(&e))?;
+    if schema.fields().is_empty() {
+        return Err("no files found, or the files have no columns".into());
+    }
+    let table_config = ListingTableConfig::new(url)
+        .with_listing_options(options)
+        .with_schema(schema);
+    let table = ListingTable::try_new(table_config).map_err(|e| describe(&e))?;
+    Ok(Arc::new(table))
+}
+
+fn describe(e: &DataFusionError) -> String {
+    e.to_string()
+}
+
+/// The `public` schema: exactly the registered datasets.
+#[derive(Debug)]
+pub struct DatasetSchema {
+    registry: Arc<Registry>,
+}
+
+impl DatasetSchema {
+    /// The schema view of `registry`.
+    pub fn new(registry: Arc<Registry>) -> Self {
+        DatasetSchema { registry }
+    }
+}
+
+#[async_trait]
+impl SchemaProvider for DatasetSchema {
+    fn table_names(&self) -> Vec<String> {
+        self.registry
+            .list()
+            .into_iter()
+            .map(|d| d.config.name)
+            .collect()
+    }
+
+    async fn table(&self, name: &str) -> datafusion::error::Result<Option<Arc<dyn TableProvider>>> {
+        Ok(self.registry.get(name))
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        self.registry.get(name).is_some()
+    }
+}

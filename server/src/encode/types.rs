@@ -1,0 +1,212 @@
+//! The Arrow → PostgreSQL type mapping: which PG type (OID, length, typmod)
+//! a user sees for each Arrow field.
+
+use datafusion::arrow::datatypes::{DataType, Field};
+
+/// Field metadata key naming an Arrow extension type (`arrow.uuid`, `arrow.json`).
+const EXTENSION_NAME: &str = "ARROW:extension:name";
+
+/// PostgreSQL type OIDs used on the wire (values from PG's `pg_type.dat`).
+pub mod oid {
+    #![allow(missing_docs)]
+    pub const BOOL: u32 = 16;
+    pub const BYTEA: u32 = 17;
+    pub const CHAR: u32 = 18;
+    pub const NAME: u32 = 19;
+    pub const INT8: u32 = 20;
+    pub const INT2: u32 = 21;
+    pub const INT4: u32 = 23;
+    pub const TEXT: u32 = 25;
+    pub const OID: u32 = 26;
+    pub const JSON: u32 = 114;
+    pub const FLOAT4: u32 = 700;
+    pub const FLOAT8: u32 = 701;
+    pub const UNKNOWN: u32 = 705;
+    pub const VARCHAR: u32 = 1043;
+    pub const DATE: u32 = 1082;
+    pub const TIME: u32 = 1083;
+    pub const TIMESTAMP: u32 = 1114;
+    pub const TIMESTAMPTZ: u32 = 1184;
+    pub const INTERVAL: u32 = 1186;
+    pub const NUMERIC: u32 = 1700;
+    pub const VOID: u32 = 2278;
+    pub const UUID: u32 = 2950;
+    pub const JSONB: u32 = 3802;
+}
+
+/// The scalar PostgreSQL types DataPress sends. Arrays are [`PgType::Array`] of one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PgScalar {
+    /// `bool`
+    Bool,
+    /// `int2`
+    Int2,
+    /// `int4`
+    Int4,
+    /// `int8`
+    Int8,
+    /// `float4`
+    Float4,
+    /// `float8`
+    Float8,
+    /// `numeric`
+    Numeric,
+    /// `text`
+    Text,
+    /// `bytea`
+    Bytea,
+    /// `date`
+    Date,
+    /// `time` (without time zone)
+    Time,
+    /// `timestamp` (without time zone)
+    Timestamp,
+    /// `timestamptz`
+    Timestamptz,
+    /// `interval`
+    Interval,
+    /// `uuid`
+    Uuid,
+    /// `json`
+    Json,
+}
+
+impl PgScalar {
+    /// The type's OID.
+    pub fn oid(self) -> u32 {
+        match self {
+            PgScalar::Bool => oid::BOOL,
+            PgScalar::Int2 => oid::INT2,
+            PgScalar::Int4 => oid::INT4,
+            PgScalar::Int8 => oid::INT8,
+            PgScalar::Float4 => oid::FLOAT4,
+            PgScalar::Float8 => oid::FLOAT8,
+            PgScalar::Numeric => oid::NUMERIC,
+            PgScalar::Text => oid::TEXT,
+            PgScalar::Bytea => oid::BYTEA,
+            PgScalar::Date => oid::DATE,
+            PgScalar::Time => oid::TIME,
+            PgScalar::Timestamp => oid::TIMESTAMP,
+            PgScalar::Timestamptz => oid::TIMESTAMPTZ,
+            PgScalar::Interval => oid::INTERVAL,
+            PgScalar::Uuid => oid::UUID,
+            PgScalar::Json => oid::JSON,
+        }
+    }
+
+    /// The OID of the one-dimensional array of this type.
+    pub fn array_oid(self) -> u32 {
+        match self {
+            PgScalar::Bool => 1000,
+            PgScalar::Int2 => 1005,
+            PgScalar::Int4 => 1007,
+            PgScalar::Int8 => 1016,
+            PgScalar::Float4 => 1021,
+            PgScalar::Float8 => 1022,
+            PgScalar::Numeric => 1231,
+            PgScalar::Text => 1009,
+            PgScalar::Bytea => 1001,
+            PgScalar::Date => 1182,
+            PgScalar::Time => 1183,
+            PgScalar::Timestamp => 1115,
+            PgScalar::Timestamptz => 1185,
+            PgScalar::Interval => 1187,
+            PgScalar::Uuid => 2951,
+            PgScalar::Json => 199,
+        }
+    }
+
+    /// `pg_type.typlen`: the fixed size in bytes, or -1 for variable length.
+    pub fn typlen(self) -> i16 {
+        match self {
+            PgScalar::Bool => 1,
+            PgScalar::Int2 => 2,
+            PgScalar::Int4 | PgScalar::Float4 | PgScalar::Date => 4,
+            PgScalar::Int8
+            | PgScalar::Float8
+            | PgScalar::Time
+            | PgScalar::Timestamp
+            | PgScalar::Timestamptz => 8,
+            PgScalar::Interval | PgScalar::Uuid => 16,
+            PgScalar::Numeric | PgScalar::Text | PgScalar::Bytea | PgScalar::Json => -1,
+        }
+    }
+}
+
+/// The PostgreSQL type of one result column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PgType {
+    /// A scalar value.
+    Scalar(PgScalar),
+    /// A one-dimensional array of scalars.
+    Array(PgScalar),
+}
+
+impl PgType {
+    /// The type's OID.
+    pub fn oid(self) -> u32 {
+        match self {
+            PgType::Scalar(s) => s.oid(),
+            PgType::Array(s) => s.array_oid(),
+        }
+    }
+
+    /// `pg_type.typlen`.
+    pub fn typlen(self) -> i16 {
+        match self {
+            PgType::Scalar(s) => s.typlen(),
+            PgType::Array(_) => -1,
+        }
+    }
+}
+
+/// The PG type and type modifier a field is sent as.
+pub fn pg_type_of(field: &Field) -> (PgType, i32) {
+    if let Some(ext) = field.metadata().get(EXTENSION_NAME) {
+        match ext.as_str() {
+            "arrow.uuid" => return (PgType::Scalar(PgScalar::Uuid), -1),
+            "arrow.json" => return (PgType::Scalar(PgScalar::Json), -1),
+            _ => {}
+        }
+    }
+    pg_type_of_data_type(field.data_type())
+}
+
+/// The PG type and type modifier of an Arrow data type (no extension metadata).
+pub fn pg_type_of_data_type(data_type: &DataType) -> (PgType, i32) {
+    use DataType::*;
+    let scalar = |s| (PgType::Scalar(s), -1);
+    match data_type {
+        Boolean => scalar(PgScalar::Bool),
+        Int8 | Int16 | UInt8 => scalar(PgScalar::Int2),
+        Int32 | UInt16 => scalar(PgScalar::Int4),
+        Int64 | UInt32 => scalar(PgScalar::Int8),
+        UInt64 => scalar(PgScalar::Numeric),
+        Float16 | Float32 => scalar(PgScalar::Float4),
+        Float64 => scalar(PgScalar::Float8),
+        Decimal32(p, s) | Decimal64(p, s) | Decimal128(p, s) | Decimal256(p, s) => {
+            let typmod = if *s >= 0 {
+                ((i32::from(*p) << 16) | i32::from(*s as u8)) + 4
+            } else {
+                -1
+            };
+            (PgType::Scalar(PgScalar::Numeric), typmod)
+        }
+        Utf8 | LargeUtf8 | Utf8View | Null => scalar(PgScalar::Text),
+        Binary | LargeBinary | BinaryView | FixedSizeBinary(_) => scalar(PgScalar::Bytea),
+        Date32 | Date64 => scalar(PgScalar::Date),
+        Time32(_) | Time64(_) => scalar(PgScalar::Time),
+        Timestamp(_, None) => scalar(PgScalar::Timestamp),
+        Timestamp(_, Some(_)) => scalar(PgScalar::Timestamptz),
+        Interval(_) | Duration(_) => scalar(PgScalar::Interval),
+        Dictionary(_, value) => pg_type_of_data_type(value),
+        List(f) | LargeList(f) | FixedSizeList(f, _) | ListView(f) | LargeListView(f) => {
+            match pg_type_of(f) {
+                (PgType::Scalar(s), _) => (PgType::Array(s), -1),
+                // Nested arrays have no one-dimensional PG equivalent: send JSON.
+                (PgType::Array(_), _) => scalar(PgScalar::Json),
+            }
+        }
+        _ => scalar(PgScalar::Json),
+    }
+}

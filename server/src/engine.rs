@@ -1,0 +1,85 @@
+//! The DataFusion engine: one template session state that every connection
+//! clones, planning against the dataset registry with no other file access.
+
+use std::sync::Arc;
+
+use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemoryCatalogProviderList};
+use datafusion::execution::context::SessionState;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::session_state::SessionStateBuilder;
+use datafusion::execution::SessionStateDefaults;
+use datafusion::prelude::SessionConfig;
+
+use crate::catalog::functions::{session_functions, SessionInfo};
+use crate::config::DatasetConfig;
+use crate::datasets::{DatasetError, DatasetSchema, Registry};
+
+/// The catalog name DataFusion plans against (clients see their own dbname).
+pub const CATALOG: &str = "datapress";
+
+/// The query engine shared by all connections.
+#[derive(Debug)]
+pub struct Engine {
+    registry: Arc<Registry>,
+    template: SessionState,
+}
+
+impl Engine {
+    /// An engine over `registry`. `memory_limit` bounds query execution memory (bytes).
+    pub fn new(
+        registry: Arc<Registry>,
+        memory_limit: Option<usize>,
+    ) -> datafusion::error::Result<Engine> {
+        let mut config = SessionConfig::new()
+            .with_default_catalog_and_schema(CATALOG, "public")
+            .with_create_default_catalog_and_schema(false)
+            .with_information_schema(true)
+            .with_batch_size(8192);
+        config.options_mut().sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
+        let mut runtime = RuntimeEnvBuilder::new();
+        if let Some(limit) = memory_limit {
+            runtime = runtime.with_memory_limit(limit, 1.0);
+        }
+        let catalog = MemoryCatalogProvider::new();
+        catalog.register_schema(
+            "public",
+            Arc::new(DatasetSchema::new(Arc::clone(&registry))),
+        )?;
+        let catalogs = MemoryCatalogProviderList::new();
+        datafusion::catalog::CatalogProviderList::register_catalog(
+            &catalogs,
+            CATALOG.into(),
+            Arc::new(catalog),
+        );
+        let template = SessionStateBuilder::new()
+            .with_config(config)
+            .with_runtime_env(Arc::new(runtime.build()?))
+            .with_catalog_list(Arc::new(catalogs))
+            .with_default_features()
+            .with_scalar_functions(SessionStateDefaults::default_scalar_functions())
+            .build();
+        Ok(Engine { registry, template })
+    }
+
+    /// The dataset registry.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// Registers each dataset; the first failure names its dataset.
+    pub async fn load_datasets(&self, datasets: &[DatasetConfig]) -> Result<(), DatasetError> {
+        for d in datasets {
+            self.registry.register(&self.template, d.clone()).await?;
+        }
+        Ok(())
+    }
+
+    /// A fresh session state for one connection, with its session functions.
+    pub fn session_state(&self, info: &Arc<SessionInfo>) -> SessionState {
+        let mut state = self.template.clone();
+        for f in session_functions(info) {
+            let _ = datafusion::execution::FunctionRegistry::register_udf(&mut state, Arc::new(f));
+        }
+        state
+    }
+}

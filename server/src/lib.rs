@@ -1,0 +1,13 @@
+//! DataPress: datasets (Parquet, CSV, JSON, Arrow) queried through Apache
+//! DataFusion and served over the PostgreSQL wire protocol.
+
+pub mod catalog;
+pub mod config;
+pub mod datasets;
+pub mod encode;
+pub mod engine;
+pub mod errors;
+#[cfg(feature = "pgwire")]
+pub mod pgwire;
+pub mod server;
+pub mod settings;

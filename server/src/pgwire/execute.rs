@@ -1,0 +1,655 @@
+//! What each statement does: queries planned and streamed through the encoder,
+//! cursors, COPY TO STDOUT, and the session statements (SET, SHOW, DISCARD,
+//! transaction control…) with PostgreSQL's command tags and effects.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_plan::execute_stream;
+use datafusion::physical_plan::memory::MemoryStream;
+use datafusion::sql::parser::Statement as DfStatement;
+use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
+use futures::StreamExt;
+
+use super::cancel::StatementGuard;
+use super::column_names::pg_column_names;
+use super::messages;
+use super::session::{Failure, Portal, Prepared, Session, Shape, Transaction, FLUSH_AT};
+use super::statements::{DiscardKind, Statement, TransactionCommand};
+use crate::encode::copy::{write_copy_end, write_copy_rows, write_copy_start, CopyFormat};
+use crate::encode::{Format, ResultEncoder};
+use crate::errors::{sqlstate, PgError, Severity};
+use crate::settings::Settings;
+
+/// What a row-returning statement's CommandComplete says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagKind {
+    /// `SELECT n`
+    Select,
+    /// `EXPLAIN`
+    Explain,
+    /// `SHOW`
+    Show,
+    /// `FETCH n`
+    Fetch,
+}
+
+/// A result being streamed: the engine's stream, the rows left over from a
+/// batch cut by a row limit, and the encoder.
+pub struct Running {
+    stream: SendableRecordBatchStream,
+    pending: Option<RecordBatch>,
+    encoder: ResultEncoder,
+    tag: TagKind,
+}
+
+impl std::fmt::Debug for Running {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Running({:?})", self.tag)
+    }
+}
+
+/// A cursor opened with DECLARE.
+#[derive(Debug)]
+pub struct Cursor {
+    running: Running,
+    shape: Shape,
+    formats: Vec<Format>,
+    /// WITH HOLD: survives the end of the transaction.
+    pub hold: bool,
+}
+
+fn single_text_column(name: &str, values: Vec<String>) -> (SchemaRef, RecordBatch) {
+    let schema = Arc::new(Schema::new(vec![Field::new(name, DataType::Utf8, true)]));
+    let array: ArrayRef = Arc::new(StringArray::from(values));
+    let batch = RecordBatch::try_new(Arc::clone(&schema), vec![array]).expect("one text column");
+    (schema, batch)
+}
+
+fn show_all_batch(settings: &Settings) -> (SchemaRef, RecordBatch) {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("name", DataType::Utf8, true),
+        Field::new("setting", DataType::Utf8, true),
+        Field::new("description", DataType::Utf8, true),
+    ]));
+    let all = settings.all();
+    let column = |f: fn(&(String, String, String)) -> String| -> ArrayRef {
+        Arc::new(StringArray::from(all.iter().map(f).collect::<Vec<_>>()))
+    };
+    let columns = vec![
+        column(|r| r.0.clone()),
+        column(|r| r.1.clone()),
+        column(|r| r.2.clone()),
+    ];
+    let batch = RecordBatch::try_new(Arc::clone(&schema), columns).expect("three text columns");
+    (schema, batch)
+}
+
+fn is_explain(statement: &DfStatement) -> bool {
+    match statement {
+        DfStatement::Explain(_) => true,
+        DfStatement::Statement(s) => matches!(s.as_ref(), SqlStatement::Explain { .. }),
+        _ => false,
+    }
+}
+
+impl Session {
+    /// Parses and plans a statement into something Bind can use.
+    pub(super) async fn prepare(
+        &mut self,
+        statement: Option<Statement>,
+        declared: Vec<u32>,
+    ) -> Result<Prepared, PgError> {
+        let (plan, shape) = match &statement {
+            Some(Statement::Query(query)) => {
+                let (plan, shape) = self.plan_query(query).await?;
+                (Some(plan), Some(shape))
+            }
+            _ => (None, None),
+        };
+        let inferred = match &plan {
+            Some(plan) => {
+                let types = plan
+                    .get_parameter_types()
+                    .map_err(|e| PgError::from_datafusion(&e))?;
+                let count = types
+                    .keys()
+                    .filter_map(|k| k.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()))
+                    .max()
+                    .unwrap_or(0);
+                (1..=count)
+                    .map(|i| types.get(&format!("${i}")).cloned().flatten())
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        let mut prepared = Prepared {
+            statement,
+            plan,
+            declared,
+            inferred,
+            shape,
+        };
+        if prepared.shape.is_none() {
+            prepared.shape = self.statement_shape(&prepared);
+        }
+        Ok(prepared)
+    }
+
+    async fn plan_query(&mut self, query: &DfStatement) -> Result<(LogicalPlan, Shape), PgError> {
+        let plan = self
+            .state
+            .statement_to_plan(query.clone())
+            .await
+            .map_err(|e| PgError::from_datafusion(&e))?;
+        datafusion::execution::context::SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .with_allow_statements(false)
+            .verify_plan(&plan)
+            .map_err(|_| PgError::read_only("this statement"))?;
+        let schema: Schema = plan.schema().as_arrow().clone();
+        let engine_names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+        let names = pg_column_names(query, &engine_names).unwrap_or(engine_names);
+        Ok((
+            plan,
+            Shape {
+                schema: Arc::new(schema),
+                names,
+            },
+        ))
+    }
+
+    /// The result columns a statement will have, if it returns rows.
+    pub(super) fn statement_shape(&self, prepared: &Prepared) -> Option<Shape> {
+        if let Some(shape) = &prepared.shape {
+            return Some(shape.clone());
+        }
+        match prepared.statement.as_ref()? {
+            Statement::Show(name) => {
+                let (schema, _) = single_text_column(&Settings::canonical_name(name), vec![]);
+                Some(Shape {
+                    names: vec![Settings::canonical_name(name)],
+                    schema,
+                })
+            }
+            Statement::ShowAll => {
+                let (schema, _) = show_all_batch(&self.settings());
+                Some(Shape {
+                    names: schema.fields().iter().map(|f| f.name().clone()).collect(),
+                    schema,
+                })
+            }
+            Statement::Fetch {
+                name, skip: false, ..
+            } => self.cursors.get(name).map(|c| c.shape.clone()),
+            _ => None,
+        }
+    }
+
+    fn guard(&mut self) -> StatementGuard {
+        let timeout = self.settings().statement_timeout_ms();
+        self.key.statement_guard(timeout)
+    }
+
+    async fn start_stream(
+        &mut self,
+        plan: LogicalPlan,
+        guard: &mut StatementGuard,
+    ) -> Result<SendableRecordBatchStream, PgError> {
+        let state = &self.state;
+        let stream = guard
+            .run(async {
+                let physical = state.create_physical_plan(&plan).await?;
+                execute_stream(physical, state.task_ctx())
+            })
+            .await?;
+        stream.map_err(|e| PgError::from_datafusion(&e))
+    }
+
+    /// Executes a portal: starts it if needed, then sends up to `limit` rows
+    /// (0 = all) followed by CommandComplete or PortalSuspended. `describe`
+    /// sends a RowDescription first (simple protocol).
+    pub(super) async fn run_portal(
+        &mut self,
+        portal: &mut Portal,
+        limit: u64,
+        describe: bool,
+    ) -> Result<(), Failure> {
+        let mut guard = self.guard();
+        if portal.running.is_none() {
+            if portal.finished {
+                messages::command_complete(&mut self.wbuf, "SELECT 0");
+                return Ok(());
+            }
+            let Some(statement) = portal.prepared.statement.clone() else {
+                messages::empty(&mut self.wbuf, b'I');
+                portal.finished = true;
+                return Ok(());
+            };
+            let shape = self.statement_shape(&portal.prepared);
+            let stream = match &statement {
+                Statement::Query(query) => {
+                    let plan = portal
+                        .bound
+                        .clone()
+                        .ok_or_else(|| PgError::new(sqlstate::INTERNAL_ERROR, "unplanned query"))?;
+                    let tag = if is_explain(query) {
+                        TagKind::Explain
+                    } else {
+                        TagKind::Select
+                    };
+                    Some((self.start_stream(plan, &mut guard).await?, tag))
+                }
+                Statement::Show(name) => {
+                    let value = self.settings().get(name)?;
+                    let (schema, batch) =
+                        single_text_column(&Settings::canonical_name(name), vec![value]);
+                    Some((memory_stream(schema, batch)?, TagKind::Show))
+                }
+                Statement::ShowAll => {
+                    let (schema, batch) = show_all_batch(&self.settings());
+                    Some((memory_stream(schema, batch)?, TagKind::Show))
+                }
+                Statement::Fetch { name, count, skip } => {
+                    if describe && !skip {
+                        let shape = self
+                            .cursors
+                            .get(name)
+                            .map(|c| (c.shape.clone(), c.formats.clone()));
+                        if let Some((shape, formats)) = shape {
+                            self.describe_rows(Some(&shape), &formats);
+                        }
+                    }
+                    portal.finished = true;
+                    return self.fetch(name, *count, *skip, &mut guard).await;
+                }
+                Statement::CopyOut { query, format } => {
+                    portal.finished = true;
+                    return self.copy_out(query, *format, &mut guard).await;
+                }
+                Statement::Declare {
+                    name,
+                    query,
+                    hold,
+                    binary,
+                } => {
+                    portal.finished = true;
+                    return self.declare(name, query, *hold, *binary, &mut guard).await;
+                }
+                _ => None,
+            };
+            let Some((stream, tag)) = stream else {
+                portal.finished = true;
+                let tag = self.run_command(&statement)?;
+                messages::command_complete(&mut self.wbuf, &tag);
+                return Ok(());
+            };
+            let shape = shape
+                .ok_or_else(|| PgError::new(sqlstate::INTERNAL_ERROR, "result without columns"))?;
+            let opts = self.settings().encode_options();
+            let encoder = ResultEncoder::new(&shape.schema, &shape.names, &portal.formats, opts);
+            if describe {
+                encoder.write_row_description(&mut self.wbuf);
+            }
+            portal.running = Some(Running {
+                stream,
+                pending: None,
+                encoder,
+                tag,
+            });
+        }
+        let Some(running) = portal.running.as_mut() else {
+            return Ok(());
+        };
+        let (sent, exhausted) = self.send_rows(running, limit, &mut guard, false).await?;
+        if exhausted {
+            let tag = complete_tag(running.tag, sent);
+            portal.running = None;
+            portal.finished = true;
+            messages::command_complete(&mut self.wbuf, &tag);
+        } else {
+            messages::empty(&mut self.wbuf, b's');
+        }
+        Ok(())
+    }
+
+    /// Streams up to `limit` rows (0 = all) as DataRows (or skips them for MOVE).
+    /// Returns the rows sent and whether the stream is exhausted.
+    async fn send_rows(
+        &mut self,
+        running: &mut Running,
+        limit: u64,
+        guard: &mut StatementGuard,
+        skip: bool,
+    ) -> Result<(u64, bool), Failure> {
+        let mut sent = 0u64;
+        loop {
+            if limit > 0 && sent >= limit {
+                return Ok((sent, false));
+            }
+            let batch = match running.pending.take() {
+                Some(b) => b,
+                None => match guard.run(running.stream.next()).await? {
+                    Some(Ok(b)) => b,
+                    Some(Err(e)) => return Err(PgError::from_datafusion(&e).into()),
+                    None => return Ok((sent, true)),
+                },
+            };
+            let rows = batch.num_rows() as u64;
+            if rows == 0 {
+                continue;
+            }
+            let take = if limit > 0 {
+                rows.min(limit - sent)
+            } else {
+                rows
+            };
+            let batch = if take < rows {
+                running.pending = Some(batch.slice(take as usize, (rows - take) as usize));
+                batch.slice(0, take as usize)
+            } else {
+                batch
+            };
+            if !skip {
+                running
+                    .encoder
+                    .write_data_rows(&batch, &mut self.wbuf)
+                    .map_err(|e| PgError::new(sqlstate::INTERNAL_ERROR, e.to_string()))?;
+            }
+            sent += take;
+            if self.wbuf.len() >= FLUSH_AT {
+                self.flush().await?;
+            }
+        }
+    }
+
+    async fn declare(
+        &mut self,
+        name: &str,
+        query: &DfStatement,
+        hold: bool,
+        binary: bool,
+        guard: &mut StatementGuard,
+    ) -> Result<(), Failure> {
+        if !hold && self.transaction == Transaction::Idle {
+            return Err(PgError::new(
+                sqlstate::NO_ACTIVE_SQL_TRANSACTION,
+                "DECLARE CURSOR can only be used in transaction blocks",
+            )
+            .into());
+        }
+        if self.cursors.contains_key(name) {
+            return Err(PgError::new(
+                sqlstate::DUPLICATE_CURSOR,
+                format!("cursor \"{name}\" already exists"),
+            )
+            .into());
+        }
+        let (plan, shape) = self.plan_query(query).await?;
+        let stream = self.start_stream(plan, guard).await?;
+        let format = if binary { Format::Binary } else { Format::Text };
+        let formats = vec![format; shape.names.len()];
+        let opts = self.settings().encode_options();
+        let encoder = ResultEncoder::new(&shape.schema, &shape.names, &formats, opts);
+        let running = Running {
+            stream,
+            pending: None,
+            encoder,
+            tag: TagKind::Fetch,
+        };
+        self.cursors.insert(
+            name.to_string(),
+            Cursor {
+                running,
+                shape,
+                formats,
+                hold,
+            },
+        );
+        messages::command_complete(&mut self.wbuf, "DECLARE CURSOR");
+        Ok(())
+    }
+
+    async fn fetch(
+        &mut self,
+        name: &str,
+        count: Option<u64>,
+        skip: bool,
+        guard: &mut StatementGuard,
+    ) -> Result<(), Failure> {
+        let mut cursor = self.cursors.remove(name).ok_or_else(|| {
+            PgError::new(
+                sqlstate::INVALID_CURSOR_NAME,
+                format!("cursor \"{name}\" does not exist"),
+            )
+        })?;
+        let limit = count.unwrap_or(0);
+        let result = if limit == 0 && count.is_some() {
+            Ok((0, false))
+        } else {
+            self.send_rows(&mut cursor.running, limit, guard, skip)
+                .await
+        };
+        self.cursors.insert(name.to_string(), cursor);
+        let (sent, _) = result?;
+        let verb = if skip { "MOVE" } else { "FETCH" };
+        messages::command_complete(&mut self.wbuf, &format!("{verb} {sent}"));
+        Ok(())
+    }
+
+    async fn copy_out(
+        &mut self,
+        query: &DfStatement,
+        format: CopyFormat,
+        guard: &mut StatementGuard,
+    ) -> Result<(), Failure> {
+        let (plan, shape) = self.plan_query(query).await?;
+        let mut stream = self.start_stream(plan, guard).await?;
+        let column_format = if format == CopyFormat::Binary {
+            Format::Binary
+        } else {
+            Format::Text
+        };
+        let formats = vec![column_format; shape.names.len()];
+        let opts = self.settings().encode_options();
+        let mut encoder = ResultEncoder::new(&shape.schema, &shape.names, &formats, opts);
+        messages::copy_out_response(&mut self.wbuf, format.code(), shape.names.len());
+        write_copy_start(format, &encoder, &mut self.wbuf);
+        let mut rows = 0u64;
+        while let Some(batch) = guard.run(stream.next()).await? {
+            let batch = batch.map_err(|e| PgError::from_datafusion(&e))?;
+            write_copy_rows(format, &mut encoder, &batch, &mut self.wbuf)
+                .map_err(|e| PgError::new(sqlstate::INTERNAL_ERROR, e.to_string()))?;
+            rows += batch.num_rows() as u64;
+            if self.wbuf.len() >= FLUSH_AT {
+                self.flush().await?;
+            }
+        }
+        write_copy_end(format, &mut self.wbuf);
+        messages::empty(&mut self.wbuf, b'c');
+        messages::command_complete(&mut self.wbuf, &format!("COPY {rows}"));
+        Ok(())
+    }
+
+    fn warn(&mut self, code: &'static str, message: &str) {
+        let notice = PgError::new(code, message).with_severity(Severity::Warning);
+        messages::error_response(&mut self.wbuf, &notice);
+    }
+
+    /// Runs a statement that returns no rows; returns its command tag.
+    fn run_command(&mut self, statement: &Statement) -> Result<String, PgError> {
+        let tag = match statement {
+            Statement::Set { name, value } => {
+                let mut settings = self.settings();
+                match value {
+                    Some(v) => settings.set(name, v)?,
+                    None => settings.reset(name)?,
+                };
+                "SET".to_string()
+            }
+            Statement::Reset(name) => {
+                self.settings().reset(name)?;
+                "RESET".into()
+            }
+            Statement::ResetAll => {
+                self.settings().reset_all();
+                "RESET".into()
+            }
+            Statement::SessionAuthorizationDefault { tag } => tag.to_string(),
+            Statement::Discard(kind) => {
+                if *kind == DiscardKind::All && self.transaction != Transaction::Idle {
+                    return Err(PgError::new(
+                        sqlstate::ACTIVE_SQL_TRANSACTION,
+                        "DISCARD ALL cannot run inside a transaction block",
+                    ));
+                }
+                match kind {
+                    DiscardKind::All => {
+                        self.statements.clear();
+                        self.portals.clear();
+                        self.cursors.clear();
+                        self.settings().reset_all();
+                        "DISCARD ALL"
+                    }
+                    DiscardKind::Plans => "DISCARD PLANS",
+                    DiscardKind::Sequences => "DISCARD SEQUENCES",
+                    DiscardKind::Temp => "DISCARD TEMP",
+                }
+                .into()
+            }
+            Statement::Deallocate(None) => {
+                self.statements.clear();
+                "DEALLOCATE ALL".into()
+            }
+            Statement::Deallocate(Some(name)) => {
+                if self.statements.remove(name).is_none() {
+                    return Err(PgError::new(
+                        sqlstate::UNDEFINED_PREPARED_STATEMENT,
+                        format!("prepared statement \"{name}\" does not exist"),
+                    ));
+                }
+                "DEALLOCATE".into()
+            }
+            Statement::Listen { tag } => tag.to_string(),
+            Statement::Close(None) => {
+                self.cursors.clear();
+                "CLOSE CURSOR ALL".into()
+            }
+            Statement::Close(Some(name)) => {
+                if self.cursors.remove(name).is_none() {
+                    return Err(PgError::new(
+                        sqlstate::INVALID_CURSOR_NAME,
+                        format!("cursor \"{name}\" does not exist"),
+                    ));
+                }
+                "CLOSE CURSOR".into()
+            }
+            Statement::Transaction(command) => self.transaction_command(*command)?,
+            Statement::Refused(e) => return Err(e.clone()),
+            Statement::Query(_)
+            | Statement::Show(_)
+            | Statement::ShowAll
+            | Statement::Fetch { .. }
+            | Statement::Declare { .. }
+            | Statement::CopyOut { .. } => {
+                return Err(PgError::new(
+                    sqlstate::INTERNAL_ERROR,
+                    "row-returning statement run as a command",
+                ))
+            }
+        };
+        Ok(tag)
+    }
+
+    fn transaction_command(&mut self, command: TransactionCommand) -> Result<String, PgError> {
+        use Transaction::*;
+        let outside_block = |what: &str| {
+            PgError::new(
+                sqlstate::NO_ACTIVE_SQL_TRANSACTION,
+                format!("{what} can only be used in transaction blocks"),
+            )
+        };
+        let tag = match command {
+            TransactionCommand::Begin { tag } => {
+                if self.transaction != Idle {
+                    self.warn(
+                        sqlstate::ACTIVE_SQL_TRANSACTION,
+                        "there is already a transaction in progress",
+                    );
+                }
+                self.transaction = InBlock;
+                tag
+            }
+            TransactionCommand::Commit => {
+                let tag = match self.transaction {
+                    Idle => {
+                        self.warn(
+                            sqlstate::NO_ACTIVE_SQL_TRANSACTION,
+                            "there is no transaction in progress",
+                        );
+                        "COMMIT"
+                    }
+                    InBlock => "COMMIT",
+                    Failed => "ROLLBACK",
+                };
+                self.transaction = Idle;
+                self.end_transaction();
+                tag
+            }
+            TransactionCommand::Rollback => {
+                if self.transaction == Idle {
+                    self.warn(
+                        sqlstate::NO_ACTIVE_SQL_TRANSACTION,
+                        "there is no transaction in progress",
+                    );
+                }
+                self.transaction = Idle;
+                self.end_transaction();
+                "ROLLBACK"
+            }
+            TransactionCommand::Savepoint => {
+                if self.transaction == Idle {
+                    return Err(outside_block("SAVEPOINT"));
+                }
+                "SAVEPOINT"
+            }
+            TransactionCommand::Release => {
+                if self.transaction == Idle {
+                    return Err(outside_block("RELEASE SAVEPOINT"));
+                }
+                "RELEASE"
+            }
+            TransactionCommand::RollbackTo => {
+                if self.transaction == Idle {
+                    return Err(outside_block("ROLLBACK TO SAVEPOINT"));
+                }
+                self.transaction = InBlock;
+                "ROLLBACK"
+            }
+        };
+        Ok(tag.to_string())
+    }
+}
+
+fn memory_stream(
+    schema: SchemaRef,
+    batch: RecordBatch,
+) -> Result<SendableRecordBatchStream, PgError> {
+    let stream = MemoryStream::try_new(vec![batch], schema, None)
+        .map_err(|e| PgError::from_datafusion(&e))?;
+    Ok(Box::pin(stream))
+}
+
+fn complete_tag(kind: TagKind, rows: u64) -> String {
+    match kind {
+        TagKind::Select => format!("SELECT {rows}"),
+        TagKind::Fetch => format!("FETCH {rows}"),
+        TagKind::Explain => "EXPLAIN".into(),
+        TagKind::Show => "SHOW".into(),
+    }
+}

@@ -1,0 +1,176 @@
+//! The TCP listener: accepts connections, enforces `max_connections` and the
+//! startup deadline, and runs one session task per client until shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
+
+use super::cancel::CancelRegistry;
+use super::session::Session;
+use super::startup::{startup, StartupContext, StartupEnd};
+use super::tls;
+use crate::catalog::functions::SessionInfo;
+use crate::config::PgwireConfig;
+use crate::engine::Engine;
+use crate::settings::Settings;
+
+/// Why the endpoint could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ListenError {
+    /// The TLS files are unusable.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    /// The address could not be bound.
+    #[error("invalid setting server.pgwire.listen: cannot listen on {address}: {source}")]
+    Bind {
+        /// `host:port`.
+        address: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// A running endpoint.
+pub struct PgServer {
+    local_addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl PgServer {
+    /// Binds the listener (TLS loaded first: a broken certificate never listens)
+    /// and starts accepting.
+    pub async fn start(config: PgwireConfig, engine: Arc<Engine>) -> Result<PgServer, ListenError> {
+        let identity = config.tls.as_ref().map(tls::load).transpose()?;
+        let host = config
+            .listen
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let address = if host.contains(':') {
+            format!("[{host}]:{}", config.port)
+        } else {
+            format!("{host}:{}", config.port)
+        };
+        let listener = TcpListener::bind(&address)
+            .await
+            .map_err(|source| ListenError::Bind { address, source })?;
+        let local_addr = listener.local_addr().map_err(|source| ListenError::Bind {
+            address: config.listen.clone(),
+            source,
+        })?;
+        let (certificate_hash, acceptor) = match identity {
+            Some(i) => (Some(i.certificate_hash), Some(i.acceptor)),
+            None => (None, None),
+        };
+        let ctx = Arc::new(StartupContext {
+            config,
+            tls: acceptor,
+            cancels: Arc::new(CancelRegistry::default()),
+            certificate_hash,
+        });
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(listener, ctx, engine, shutdown_rx));
+        Ok(PgServer {
+            local_addr,
+            shutdown,
+            task,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops accepting, lets sessions finish for up to `grace`, then ends them.
+    pub async fn shutdown(self, grace: Duration) {
+        let _ = self.shutdown.send(true);
+        let _ = tokio::time::timeout(grace + Duration::from_secs(1), self.task).await;
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    ctx: Arc<StartupContext>,
+    engine: Arc<Engine>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let slots = Arc::new(Semaphore::new(ctx.config.max_connections));
+    let mut sessions = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((tcp, peer)) = accepted else { continue };
+                let _ = tcp.set_nodelay(true);
+                let permit = Arc::clone(&slots).try_acquire_owned().ok();
+                let ctx = Arc::clone(&ctx);
+                let engine = Arc::clone(&engine);
+                sessions.spawn(async move {
+                    let over_limit = permit.is_none();
+                    let deadline = ctx.config.startup_timeout;
+                    let started = match tokio::time::timeout(deadline, startup(&ctx, tcp, over_limit)).await {
+                        Ok(Ok(started)) => started,
+                        Ok(Err(StartupEnd::Refused(e))) => {
+                            tracing::info!(%peer, code = e.code, "connection refused: {}", e.message);
+                            return;
+                        }
+                        Ok(Err(_)) => return,
+                        Err(_) => {
+                            tracing::info!(%peer, "startup not completed within {deadline:?}; dropped");
+                            return;
+                        }
+                    };
+                    serve(ctx, engine, started, peer).await;
+                    drop(permit);
+                });
+            }
+            _ = shutdown.changed() => break,
+            Some(_) = sessions.join_next(), if !sessions.is_empty() => {}
+        }
+    }
+    drop(listener);
+    while sessions.join_next().await.is_some() {}
+}
+
+async fn serve(
+    ctx: Arc<StartupContext>,
+    engine: Arc<Engine>,
+    started: super::startup::Started,
+    peer: SocketAddr,
+) {
+    let timeout_ms = ctx
+        .config
+        .statement_timeout
+        .map_or(0, |d| d.as_millis() as u64);
+    let key = ctx.cancels.register();
+    let mut stream = started.stream;
+    let settings = match Settings::new(&started.user, &started.settings, timeout_ms) {
+        Ok(s) => s,
+        Err(e) => {
+            use tokio::io::AsyncWriteExt;
+            let mut buf = bytes::BytesMut::new();
+            super::messages::error_response(
+                &mut buf,
+                &e.with_severity(crate::errors::Severity::Fatal),
+            );
+            let _ = stream.write_all(&buf).await;
+            return;
+        }
+    };
+    tracing::info!(%peer, pid = key.pid, user = %started.user, database = %started.database, tls = started.tls, "connection authorized");
+    let info = Arc::new(SessionInfo {
+        user: started.user,
+        database: started.database,
+        pid: key.pid,
+        settings: std::sync::Mutex::new(settings),
+    });
+    Session::new(stream, engine, info, key, ctx.config.max_message_size)
+        .run()
+        .await;
+    tracing::debug!(%peer, "connection closed");
+}

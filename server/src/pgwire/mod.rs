@@ -1,0 +1,16 @@
+//! The PostgreSQL wire-protocol endpoint (cargo feature `pgwire`): listener,
+//! startup and authentication, sessions, statements and their execution.
+
+mod auth;
+mod cancel;
+mod column_names;
+mod execute;
+mod listener;
+mod messages;
+mod params;
+mod session;
+mod startup;
+mod statements;
+mod tls;
+
+pub use listener::{ListenError, PgServer};

@@ -1,0 +1,320 @@
+//! Bind parameters: PG text or binary values → DataFusion scalars of the type
+//! the plan expects, and the PG type OID we report for each parameter.
+
+use datafusion::arrow::datatypes::{DataType, TimeUnit};
+use datafusion::common::ScalarValue;
+
+use crate::encode::binary::{PG_EPOCH_DAYS, PG_EPOCH_MICROS};
+use crate::encode::types::{oid, pg_type_of_data_type};
+use crate::encode::Format;
+use crate::errors::{sqlstate, PgError};
+
+/// The Arrow type a declared PG parameter type stands for.
+pub fn data_type_of_oid(type_oid: u32) -> Option<DataType> {
+    Some(match type_oid {
+        oid::BOOL => DataType::Boolean,
+        oid::INT2 => DataType::Int16,
+        oid::INT4 | oid::OID => DataType::Int32,
+        oid::INT8 => DataType::Int64,
+        oid::FLOAT4 => DataType::Float32,
+        oid::FLOAT8 => DataType::Float64,
+        oid::TEXT
+        | oid::VARCHAR
+        | oid::NAME
+        | oid::CHAR
+        | oid::JSON
+        | oid::JSONB
+        | oid::UUID
+        | 1042 => DataType::Utf8,
+        oid::BYTEA => DataType::Binary,
+        oid::DATE => DataType::Date32,
+        oid::TIME => DataType::Time64(TimeUnit::Microsecond),
+        oid::TIMESTAMP => DataType::Timestamp(TimeUnit::Microsecond, None),
+        oid::TIMESTAMPTZ => DataType::Timestamp(TimeUnit::Microsecond, Some("+00:00".into())),
+        oid::NUMERIC => DataType::Decimal128(38, 10),
+        _ => return None,
+    })
+}
+
+/// The OID reported in ParameterDescription: the declared type, else the
+/// inferred one, else text (as PG resolves an unknown-typed parameter).
+pub fn reported_oid(declared: u32, inferred: Option<&DataType>) -> u32 {
+    if declared != 0 {
+        return declared;
+    }
+    match inferred {
+        Some(DataType::Null) | None => oid::TEXT,
+        Some(t) => pg_type_of_data_type(t).0.oid(),
+    }
+}
+
+fn invalid_input(type_name: &str, value: &str) -> PgError {
+    PgError::new(
+        sqlstate::INVALID_TEXT_REPRESENTATION,
+        format!("invalid input syntax for type {type_name}: \"{value}\""),
+    )
+}
+
+fn pg_name(t: &DataType) -> &'static str {
+    match t {
+        DataType::Boolean => "boolean",
+        DataType::Int8 | DataType::Int16 => "smallint",
+        DataType::Int32 => "integer",
+        DataType::Int64 => "bigint",
+        DataType::Float32 => "real",
+        DataType::Float64 => "double precision",
+        DataType::Decimal128(..) | DataType::Decimal256(..) => "numeric",
+        DataType::Date32 => "date",
+        DataType::Timestamp(_, None) => "timestamp",
+        DataType::Timestamp(_, Some(_)) => "timestamp with time zone",
+        DataType::Time64(_) => "time",
+        _ => "text",
+    }
+}
+
+/// Decodes one parameter. `declared` is the OID from Parse (0 = none), `target`
+/// the type the plan inferred for the placeholder.
+pub fn decode(
+    value: Option<&[u8]>,
+    format: Format,
+    declared: u32,
+    target: Option<&DataType>,
+) -> Result<ScalarValue, PgError> {
+    let target = target.filter(|t| **t != DataType::Null);
+    let Some(bytes) = value else {
+        let t = target
+            .cloned()
+            .or_else(|| data_type_of_oid(declared))
+            .unwrap_or(DataType::Utf8);
+        return ScalarValue::try_from(&t).map_err(PgError::from);
+    };
+    let natural = match format {
+        Format::Text => {
+            let text = std::str::from_utf8(bytes).map_err(|_| {
+                PgError::new(
+                    sqlstate::CHARACTER_NOT_IN_REPERTOIRE,
+                    "invalid byte sequence for encoding \"UTF8\"",
+                )
+            })?;
+            let as_declared = data_type_of_oid(declared);
+            let want = target.cloned().or(as_declared).unwrap_or(DataType::Utf8);
+            return cast_text(text, &want);
+        }
+        Format::Binary => {
+            let type_oid = if declared != 0 {
+                declared
+            } else {
+                target.map_or(oid::TEXT, |t| pg_type_of_data_type(t).0.oid())
+            };
+            decode_binary(bytes, type_oid)?
+        }
+    };
+    match target {
+        Some(t) if &natural.data_type() != t => natural
+            .cast_to(t)
+            .map_err(|_| invalid_input(pg_name(t), &natural.to_string())),
+        _ => Ok(natural),
+    }
+}
+
+fn cast_text(text: &str, want: &DataType) -> Result<ScalarValue, PgError> {
+    if *want == DataType::Utf8 {
+        return Ok(ScalarValue::Utf8(Some(text.to_string())));
+    }
+    if *want == DataType::Boolean {
+        let v = match text.trim().to_ascii_lowercase().as_str() {
+            "t" | "true" | "yes" | "y" | "on" | "1" => true,
+            "f" | "false" | "no" | "n" | "off" | "0" => false,
+            _ => return Err(invalid_input("boolean", text)),
+        };
+        return Ok(ScalarValue::Boolean(Some(v)));
+    }
+    if let DataType::Decimal128(_, _) = want {
+        // Keep the value's own scale rather than forcing the placeholder's.
+        return decimal_from_text(text).ok_or_else(|| invalid_input("numeric", text));
+    }
+    let value = ScalarValue::Utf8(Some(text.trim().to_string()));
+    let cast = value
+        .cast_to(want)
+        .map_err(|_| invalid_input(pg_name(want), text))?;
+    if cast.is_null() {
+        return Err(invalid_input(pg_name(want), text));
+    }
+    Ok(cast)
+}
+
+/// Parses `-12.345` into a Decimal128 with the value's own scale.
+fn decimal_from_text(text: &str) -> Option<ScalarValue> {
+    let t = text.trim();
+    let (negative, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if int.is_empty() && frac.is_empty()
+        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let all = format!("{int}{frac}");
+    let mut v: i128 = all.parse().ok()?;
+    if negative {
+        v = -v;
+    }
+    let scale = frac.len() as i8;
+    let precision = (all.trim_start_matches('0').len().max(1) as u8)
+        .max(scale as u8)
+        .min(38);
+    Some(ScalarValue::Decimal128(Some(v), precision.max(1), scale))
+}
+
+fn fixed<const N: usize>(bytes: &[u8], type_name: &str) -> Result<[u8; N], PgError> {
+    bytes.try_into().map_err(|_| {
+        PgError::new(
+            sqlstate::INVALID_BINARY_REPRESENTATION,
+            format!("incorrect binary data format in bind parameter ({type_name})"),
+        )
+    })
+}
+
+fn decode_binary(bytes: &[u8], type_oid: u32) -> Result<ScalarValue, PgError> {
+    Ok(match type_oid {
+        oid::BOOL => ScalarValue::Boolean(Some(fixed::<1>(bytes, "boolean")?[0] != 0)),
+        oid::INT2 => ScalarValue::Int16(Some(i16::from_be_bytes(fixed(bytes, "smallint")?))),
+        oid::INT4 | oid::OID => {
+            ScalarValue::Int32(Some(i32::from_be_bytes(fixed(bytes, "integer")?)))
+        }
+        oid::INT8 => ScalarValue::Int64(Some(i64::from_be_bytes(fixed(bytes, "bigint")?))),
+        oid::FLOAT4 => ScalarValue::Float32(Some(f32::from_be_bytes(fixed(bytes, "real")?))),
+        oid::FLOAT8 => {
+            ScalarValue::Float64(Some(f64::from_be_bytes(fixed(bytes, "double precision")?)))
+        }
+        oid::BYTEA => ScalarValue::Binary(Some(bytes.to_vec())),
+        oid::DATE => {
+            let days = i64::from(i32::from_be_bytes(fixed(bytes, "date")?)) + PG_EPOCH_DAYS;
+            ScalarValue::Date32(Some(days as i32))
+        }
+        oid::TIME => {
+            ScalarValue::Time64Microsecond(Some(i64::from_be_bytes(fixed(bytes, "time")?)))
+        }
+        oid::TIMESTAMP => {
+            let us = i64::from_be_bytes(fixed(bytes, "timestamp")?) + PG_EPOCH_MICROS;
+            ScalarValue::TimestampMicrosecond(Some(us), None)
+        }
+        oid::TIMESTAMPTZ => {
+            let us = i64::from_be_bytes(fixed(bytes, "timestamptz")?) + PG_EPOCH_MICROS;
+            ScalarValue::TimestampMicrosecond(Some(us), Some("+00:00".into()))
+        }
+        oid::UUID => {
+            let b: [u8; 16] = fixed(bytes, "uuid")?;
+            let mut text = Vec::with_capacity(36);
+            crate::encode::text::write_uuid(&b, &mut text);
+            ScalarValue::Utf8(Some(String::from_utf8_lossy(&text).into_owned()))
+        }
+        oid::NUMERIC => decimal_from_text(&numeric_binary_to_text(bytes)?).ok_or_else(|| {
+            PgError::new(sqlstate::INVALID_BINARY_REPRESENTATION, "invalid numeric")
+        })?,
+        oid::JSONB => {
+            let text = bytes.get(1..).unwrap_or_default();
+            ScalarValue::Utf8(Some(String::from_utf8_lossy(text).into_owned()))
+        }
+        _ => ScalarValue::Utf8(Some(String::from_utf8(bytes.to_vec()).map_err(|_| {
+            PgError::new(
+                sqlstate::CHARACTER_NOT_IN_REPERTOIRE,
+                "invalid byte sequence for encoding \"UTF8\"",
+            )
+        })?)),
+    })
+}
+
+/// PG's binary numeric (base-10000 digits) to decimal text.
+fn numeric_binary_to_text(bytes: &[u8]) -> Result<String, PgError> {
+    let bad = || {
+        PgError::new(
+            sqlstate::INVALID_BINARY_REPRESENTATION,
+            "invalid numeric binary format",
+        )
+    };
+    if bytes.len() < 8 {
+        return Err(bad());
+    }
+    let word = |i: usize| i16::from_be_bytes([bytes[i], bytes[i + 1]]);
+    let (ndigits, weight, sign, dscale) = (
+        word(0) as usize,
+        word(2) as i32,
+        word(4) as u16,
+        word(6) as usize,
+    );
+    if bytes.len() < 8 + 2 * ndigits || sign == 0xC000 {
+        return Err(bad());
+    }
+    let digits: Vec<i16> = (0..ndigits).map(|i| word(8 + 2 * i)).collect();
+    let mut int = String::new();
+    for w in 0..=weight.max(-1) {
+        let d = digits.get(w as usize).copied().unwrap_or(0);
+        if int.is_empty() {
+            int = d.to_string();
+        } else {
+            int.push_str(&format!("{d:04}"));
+        }
+    }
+    if int.is_empty() {
+        int.push('0');
+    }
+    let mut frac = String::new();
+    let mut pos = weight + 1;
+    while (frac.len()) < dscale {
+        let d = if pos < 0 {
+            0
+        } else {
+            digits.get(pos as usize).copied().unwrap_or(0)
+        };
+        frac.push_str(&format!("{d:04}"));
+        pos += 1;
+    }
+    frac.truncate(dscale);
+    let sign = if sign == 0x4000 { "-" } else { "" };
+    Ok(if dscale > 0 {
+        format!("{sign}{int}.{frac}")
+    } else {
+        format!("{sign}{int}")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_parameters_are_cast_to_the_inferred_type() {
+        let v = decode(Some(b"42"), Format::Text, 0, Some(&DataType::Int64)).unwrap();
+        assert_eq!(v, ScalarValue::Int64(Some(42)));
+        let e = decode(Some(b"abc"), Format::Text, 0, Some(&DataType::Int32)).unwrap_err();
+        assert_eq!(e.code, "22P02");
+        assert_eq!(e.message, "invalid input syntax for type integer: \"abc\"");
+    }
+
+    #[test]
+    fn binary_parameters_follow_the_declared_type() {
+        let v = decode(
+            Some(&7i32.to_be_bytes()),
+            Format::Binary,
+            oid::INT4,
+            Some(&DataType::Int64),
+        )
+        .unwrap();
+        assert_eq!(v, ScalarValue::Int64(Some(7)));
+        let e = decode(Some(&[1, 2]), Format::Binary, oid::INT4, None).unwrap_err();
+        assert_eq!(e.code, "22P03");
+    }
+
+    #[test]
+    fn binary_numeric_round_trips_through_text() {
+        let mut b = Vec::new();
+        crate::encode::binary::write_numeric("-1234567", 3, &mut b);
+        assert_eq!(numeric_binary_to_text(&b).unwrap(), "-1234.567");
+        b.clear();
+        crate::encode::binary::write_numeric("5", 2, &mut b);
+        assert_eq!(numeric_binary_to_text(&b).unwrap(), "0.05");
+    }
+}
