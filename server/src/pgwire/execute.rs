@@ -121,8 +121,18 @@ impl Session {
                     .filter_map(|k| k.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()))
                     .max()
                     .unwrap_or(0);
+                let from_context = super::params::infer_from_context(plan);
                 (1..=count)
-                    .map(|i| types.get(&format!("${i}")).cloned().flatten())
+                    .map(|i| {
+                        let id = format!("${i}");
+                        let engine = types.get(&id).cloned().flatten();
+                        match engine {
+                            None | Some(DataType::Null | DataType::Utf8) => {
+                                from_context.get(&id).cloned().or(engine)
+                            }
+                            known => known,
+                        }
+                    })
                     .collect()
             }
             None => Vec::new(),

@@ -1,8 +1,12 @@
 //! Bind parameters: PG text or binary values → DataFusion scalars of the type
 //! the plan expects, and the PG type OID we report for each parameter.
 
+use std::collections::HashMap;
+
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::ScalarValue;
+use datafusion::logical_expr::{Expr, LogicalPlan};
 
 use crate::encode::binary::{PG_EPOCH_DAYS, PG_EPOCH_MICROS};
 use crate::encode::types::{oid, pg_type_of_data_type};
@@ -34,6 +38,38 @@ pub fn data_type_of_oid(type_oid: u32) -> Option<DataType> {
         oid::NUMERIC => DataType::Decimal128(38, 10),
         _ => return None,
     })
+}
+
+/// Parameter types PostgreSQL infers from context where the engine leaves them
+/// open or guesses text:
+/// `$1::int8` takes the cast's type, `LIMIT $1` / `OFFSET $1` are bigint.
+pub fn infer_from_context(plan: &LogicalPlan) -> HashMap<String, DataType> {
+    let mut found = HashMap::new();
+    let mut note = |e: &Expr, t: &DataType| {
+        if let Expr::Placeholder(p) = e {
+            found.entry(p.id.clone()).or_insert_with(|| t.clone());
+        }
+    };
+    let _ = plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::Limit(limit) = node {
+            for e in limit.skip.iter().chain(limit.fetch.iter()) {
+                note(e, &DataType::Int64);
+            }
+        }
+        node.apply_expressions(|e| {
+            e.apply(|e| {
+                if let Expr::Cast(c) = e {
+                    note(&c.expr, c.field.data_type());
+                }
+                if let Expr::TryCast(c) = e {
+                    note(&c.expr, c.field.data_type());
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })
+        })?;
+        Ok(TreeNodeRecursion::Continue)
+    });
+    found
 }
 
 /// The OID reported in ParameterDescription: the declared type, else the

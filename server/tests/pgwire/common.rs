@@ -1,0 +1,382 @@
+//! Test helpers: an in-process server on a free port with the sample and a
+//! dataset of every type, and a raw protocol client for what drivers hide
+//! (transaction status bytes, PortalSuspended, skip-until-Sync).
+#![allow(dead_code)]
+
+use std::fs::File;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use datafusion::arrow::array::*;
+use datafusion::arrow::datatypes::*;
+use datafusion::arrow::ipc::writer::FileWriter;
+use datafusion::arrow::record_batch::RecordBatch;
+use datapress::config::{Config, Overrides};
+use datapress::server::Server;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// A running server and the temporary directory holding its data.
+pub struct TestServer {
+    pub server: Server,
+    pub addr: SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts a server with `accidents` and `types`, plus extra `[server.pgwire]` lines.
+    pub async fn start(pgwire_extra: &str) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let types = dir.path().join("types.arrow");
+        write_types_file(&types);
+        let accidents = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/accidents.parquet");
+        let toml = format!(
+            "[server.pgwire]\nenabled = true\nlisten = \"127.0.0.1\"\nport = 0\n{pgwire_extra}\n\
+             [[datasets]]\nname = \"accidents\"\npath = {accidents:?}\n\
+             [[datasets]]\nname = \"types\"\npath = {types:?}\n"
+        );
+        let config = Config::from_toml(&toml, dir.path(), &Overrides::default()).unwrap();
+        let server = Server::start(&config).await.unwrap();
+        let addr = server.pgwire_addr().unwrap();
+        TestServer {
+            server,
+            addr,
+            _dir: dir,
+        }
+    }
+
+    /// A tokio-postgres connection string for this server.
+    pub fn dsn(&self, extra: &str) -> String {
+        format!(
+            "host=127.0.0.1 port={} user=datapress dbname=test {extra}",
+            self.addr.port()
+        )
+    }
+
+    /// Connects tokio-postgres without TLS.
+    pub async fn connect(&self) -> tokio_postgres::Client {
+        let (client, conn) = tokio_postgres::connect(&self.dsn(""), tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        client
+    }
+
+    /// Connects the raw protocol client.
+    pub async fn raw(&self) -> Raw {
+        Raw::connect(self.addr, "datapress").await
+    }
+}
+
+/// Row 0: ordinary values; row 1: all NULL.
+pub fn write_types_file(path: &std::path::Path) {
+    let uuid_meta = std::collections::HashMap::from([(
+        "ARROW:extension:name".to_string(),
+        "arrow.uuid".to_string(),
+    )]);
+    let struct_fields = Fields::from(vec![
+        Field::new("a", DataType::Int32, true),
+        Field::new("b", DataType::Utf8, true),
+    ]);
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("b", DataType::Boolean, true),
+        Field::new("i2", DataType::Int16, true),
+        Field::new("i4", DataType::Int32, true),
+        Field::new("i8", DataType::Int64, true),
+        Field::new("u8", DataType::UInt8, true),
+        Field::new("u64", DataType::UInt64, true),
+        Field::new("f4", DataType::Float32, true),
+        Field::new("f8", DataType::Float64, true),
+        Field::new("d", DataType::Decimal128(10, 2), true),
+        Field::new("t", DataType::Utf8, true),
+        Field::new("by", DataType::Binary, true),
+        Field::new("dt", DataType::Date32, true),
+        Field::new("tm", DataType::Time64(TimeUnit::Microsecond), true),
+        Field::new("ts", DataType::Timestamp(TimeUnit::Microsecond, None), true),
+        Field::new(
+            "tstz",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            true,
+        ),
+        Field::new("iv", DataType::Interval(IntervalUnit::MonthDayNano), true),
+        Field::new(
+            "arr",
+            DataType::List(Arc::new(Field::new("item", DataType::Int32, true))),
+            true,
+        ),
+        Field::new(
+            "tarr",
+            DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
+            true,
+        ),
+        Field::new("st", DataType::Struct(struct_fields.clone()), true),
+        Field::new(
+            "dict",
+            DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+            true,
+        ),
+        Field::new("uuid", DataType::FixedSizeBinary(16), true).with_metadata(uuid_meta),
+    ]));
+    // 2024-01-15 10:30:00.41246 UTC
+    let ts = 1_705_314_600_412_460i64;
+    let mut arr = ListBuilder::new(Int32Builder::new());
+    arr.append_value([Some(1), None, Some(3)]);
+    arr.append_null();
+    let mut tarr = ListBuilder::new(StringBuilder::new());
+    tarr.append_value([Some("a b"), Some("x")]);
+    tarr.append_null();
+    let st = StructArray::new(
+        struct_fields,
+        vec![
+            Arc::new(Int32Array::from(vec![Some(1), None])) as ArrayRef,
+            Arc::new(StringArray::from(vec![Some("x\"y"), None])) as ArrayRef,
+        ],
+        Some(vec![true, false].into()),
+    );
+    let dict: DictionaryArray<Int32Type> = vec![Some("red"), None].into_iter().collect();
+    let uuid = FixedSizeBinaryArray::try_from_sparse_iter_with_size(
+        vec![Some((0u8..16).collect::<Vec<u8>>()), None].into_iter(),
+        16,
+    )
+    .unwrap();
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(BooleanArray::from(vec![Some(true), None])),
+        Arc::new(Int16Array::from(vec![Some(-32768), None])),
+        Arc::new(Int32Array::from(vec![Some(2_147_483_647), None])),
+        Arc::new(Int64Array::from(vec![Some(-9_007_199_254_740_993), None])),
+        Arc::new(UInt8Array::from(vec![Some(255), None])),
+        Arc::new(UInt64Array::from(vec![Some(u64::MAX), None])),
+        Arc::new(Float32Array::from(vec![Some(1.5), None])),
+        Arc::new(Float64Array::from(vec![Some(0.1), None])),
+        Arc::new(
+            Decimal128Array::from(vec![Some(1_234_567), None])
+                .with_precision_and_scale(10, 2)
+                .unwrap(),
+        ),
+        Arc::new(StringArray::from(vec![Some("héllo"), None])),
+        Arc::new(BinaryArray::from(vec![Some(&[0xde, 0xad][..]), None])),
+        Arc::new(Date32Array::from(vec![Some(19_782), None])), // 2024-02-29
+        Arc::new(Time64MicrosecondArray::from(vec![
+            Some(49_530_500_000),
+            None,
+        ])), // 13:45:30.5
+        Arc::new(TimestampMicrosecondArray::from(vec![Some(ts), None])),
+        Arc::new(TimestampMicrosecondArray::from(vec![Some(ts), None]).with_timezone("UTC")),
+        Arc::new(IntervalMonthDayNanoArray::from(vec![
+            Some(IntervalMonthDayNano::new(14, 3, 14_706_000_000_000)),
+            None,
+        ])),
+        Arc::new(arr.finish()),
+        Arc::new(tarr.finish()),
+        Arc::new(st),
+        Arc::new(dict),
+        Arc::new(uuid),
+    ];
+    let batch = RecordBatch::try_new(Arc::clone(&schema), columns).unwrap();
+    let mut writer = FileWriter::try_new(File::create(path).unwrap(), &schema).unwrap();
+    writer.write(&batch).unwrap();
+    writer.finish().unwrap();
+}
+
+/// A backend message: its type byte and body.
+#[derive(Debug, Clone)]
+pub struct Msg {
+    pub tag: u8,
+    pub body: Bytes,
+}
+
+impl Msg {
+    /// The SQLSTATE of an ErrorResponse/NoticeResponse.
+    pub fn sqlstate(&self) -> Option<String> {
+        self.field(b'C')
+    }
+
+    /// A field of an ErrorResponse/NoticeResponse.
+    pub fn field(&self, code: u8) -> Option<String> {
+        let mut b = self.body.clone();
+        while b.has_remaining() {
+            let c = b.get_u8();
+            if c == 0 {
+                return None;
+            }
+            let end = b.iter().position(|&x| x == 0)?;
+            let v = String::from_utf8_lossy(&b[..end]).into_owned();
+            b.advance(end + 1);
+            if c == code {
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    /// CommandComplete's tag.
+    pub fn tag_text(&self) -> String {
+        String::from_utf8_lossy(&self.body[..self.body.len() - 1]).into_owned()
+    }
+}
+
+/// A minimal protocol client that shows every message.
+pub struct Raw {
+    stream: TcpStream,
+    buf: BytesMut,
+}
+
+fn frame(tag: u8, body: impl FnOnce(&mut BytesMut)) -> BytesMut {
+    let mut b = BytesMut::new();
+    b.put_u8(tag);
+    b.put_i32(0);
+    body(&mut b);
+    let len = (b.len() - 1) as i32;
+    b[1..5].copy_from_slice(&len.to_be_bytes());
+    b
+}
+
+fn cstr(b: &mut BytesMut, s: &str) {
+    b.put_slice(s.as_bytes());
+    b.put_u8(0);
+}
+
+impl Raw {
+    pub async fn connect(addr: SocketAddr, user: &str) -> Raw {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let mut body = BytesMut::new();
+        body.put_i32(196_608);
+        cstr(&mut body, "user");
+        cstr(&mut body, user);
+        body.put_u8(0);
+        let mut packet = BytesMut::new();
+        packet.put_i32(body.len() as i32 + 4);
+        packet.put_slice(&body);
+        stream.write_all(&packet).await.unwrap();
+        let mut raw = Raw {
+            stream,
+            buf: BytesMut::new(),
+        };
+        raw.until_ready().await;
+        raw
+    }
+
+    pub async fn send(&mut self, messages: &[BytesMut]) {
+        for m in messages {
+            self.stream.write_all(m).await.unwrap();
+        }
+    }
+
+    pub async fn read(&mut self) -> Option<Msg> {
+        loop {
+            if self.buf.len() >= 5 {
+                let len = i32::from_be_bytes([self.buf[1], self.buf[2], self.buf[3], self.buf[4]])
+                    as usize;
+                if self.buf.len() > len {
+                    let m = self.buf.split_to(len + 1).freeze();
+                    return Some(Msg {
+                        tag: m[0],
+                        body: m.slice(5..),
+                    });
+                }
+            }
+            if self.stream.read_buf(&mut self.buf).await.unwrap() == 0 {
+                return None;
+            }
+        }
+    }
+
+    /// Reads messages up to and including ReadyForQuery.
+    pub async fn until_ready(&mut self) -> Vec<Msg> {
+        let mut out = Vec::new();
+        while let Some(m) = self.read().await {
+            let done = m.tag == b'Z';
+            out.push(m);
+            if done {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Sends a simple Query and returns everything up to ReadyForQuery.
+    pub async fn query(&mut self, sql: &str) -> Vec<Msg> {
+        self.send(&[query(sql)]).await;
+        self.until_ready().await
+    }
+}
+
+/// The status byte of the last ReadyForQuery.
+pub fn status(msgs: &[Msg]) -> u8 {
+    msgs.iter()
+        .rev()
+        .find(|m| m.tag == b'Z')
+        .map(|m| m.body[0])
+        .unwrap()
+}
+
+/// The message type bytes, as a string (e.g. "TDDCZ").
+pub fn tags(msgs: &[Msg]) -> String {
+    msgs.iter().map(|m| m.tag as char).collect()
+}
+
+pub fn query(sql: &str) -> BytesMut {
+    frame(b'Q', |b| cstr(b, sql))
+}
+
+pub fn parse(name: &str, sql: &str, types: &[u32]) -> BytesMut {
+    frame(b'P', |b| {
+        cstr(b, name);
+        cstr(b, sql);
+        b.put_i16(types.len() as i16);
+        for t in types {
+            b.put_u32(*t);
+        }
+    })
+}
+
+pub fn bind(
+    portal: &str,
+    statement: &str,
+    params: &[Option<&str>],
+    result_formats: &[i16],
+) -> BytesMut {
+    frame(b'B', |b| {
+        cstr(b, portal);
+        cstr(b, statement);
+        b.put_i16(0);
+        b.put_i16(params.len() as i16);
+        for p in params {
+            match p {
+                Some(v) => {
+                    b.put_i32(v.len() as i32);
+                    b.put_slice(v.as_bytes());
+                }
+                None => b.put_i32(-1),
+            }
+        }
+        b.put_i16(result_formats.len() as i16);
+        for f in result_formats {
+            b.put_i16(*f);
+        }
+    })
+}
+
+pub fn describe(kind: u8, name: &str) -> BytesMut {
+    frame(b'D', |b| {
+        b.put_u8(kind);
+        cstr(b, name);
+    })
+}
+
+pub fn execute(portal: &str, max_rows: i32) -> BytesMut {
+    frame(b'E', |b| {
+        cstr(b, portal);
+        b.put_i32(max_rows);
+    })
+}
+
+pub fn sync() -> BytesMut {
+    frame(b'S', |_| {})
+}
+
+pub fn flush() -> BytesMut {
+    frame(b'H', |_| {})
+}

@@ -1,0 +1,8 @@
+//! Integration tests of the PostgreSQL endpoint over a real socket, with
+//! tokio-postgres and a raw protocol client.
+#![cfg(feature = "pgwire")]
+
+mod common;
+mod protocol;
+mod session;
+mod types;

@@ -1,0 +1,257 @@
+//! Simple and extended query protocol, errors, read-only refusals.
+
+use crate::common::*;
+
+#[tokio::test]
+async fn simple_query_runs_statements_in_order_and_stops_at_the_first_error() {
+    let s = TestServer::start("").await;
+    let mut raw = s.raw().await;
+    let msgs = raw
+        .query("SELECT 1; SELECT 2 AS two; SELECT * FROM nope; SELECT 3")
+        .await;
+    // RowDescription, DataRow, CommandComplete twice, then the error, then ReadyForQuery.
+    assert_eq!(tags(&msgs), "TDCTDCEZ");
+    assert_eq!(msgs[2].tag_text(), "SELECT 1");
+    assert_eq!(msgs[6].sqlstate().as_deref(), Some("42P01"));
+    assert_eq!(
+        msgs[6].field(b'M').as_deref(),
+        Some("relation \"nope\" does not exist")
+    );
+}
+
+#[tokio::test]
+async fn empty_and_comment_only_queries_answer_empty_query_response() {
+    let s = TestServer::start("").await;
+    let mut raw = s.raw().await;
+    assert_eq!(tags(&raw.query("").await), "IZ");
+    assert_eq!(tags(&raw.query("-- ping").await), "IZ");
+    assert_eq!(tags(&raw.query(" ; /* c */ ;").await), "IZ");
+}
+
+#[tokio::test]
+async fn sample_dataset_answers_the_readme_query() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    let rows = c
+        .simple_query("SELECT severity, count(*) FROM accidents GROUP BY severity ORDER BY 2 DESC")
+        .await
+        .unwrap();
+    let data: Vec<(String, String)> = rows
+        .iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => {
+                Some((r.get(0).unwrap().into(), r.get(1).unwrap().into()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(data.len(), 4);
+    assert_eq!(data[0].0, "minor");
+    let total: i64 = data.iter().map(|(_, n)| n.parse::<i64>().unwrap()).sum();
+    assert_eq!(total, 5000);
+    let columns = match &rows[0] {
+        tokio_postgres::SimpleQueryMessage::RowDescription(cols) => cols
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(columns, ["severity", "count"]);
+}
+
+#[tokio::test]
+async fn extended_protocol_binds_parameters_anywhere_including_limit() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    let rows = c
+        .query(
+            "SELECT id FROM accidents WHERE id <= $1 ORDER BY id LIMIT $2",
+            &[&10i64, &3i64],
+        )
+        .await
+        .unwrap();
+    let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+    assert_eq!(ids, [1, 2, 3]);
+    let stmt = c
+        .prepare("SELECT city, $1::text AS label FROM accidents WHERE id = $2")
+        .await
+        .unwrap();
+    assert_eq!(stmt.columns()[1].name(), "label");
+    let row = c.query_one(&stmt, &[&"x", &1i64]).await.unwrap();
+    assert_eq!(row.get::<_, String>(1), "x");
+}
+
+#[tokio::test]
+async fn describe_reports_parameters_and_columns_or_no_data() {
+    let s = TestServer::start("").await;
+    let mut raw = s.raw().await;
+    raw.send(&[
+        parse("s1", "SELECT id, city FROM accidents WHERE id = $1", &[]),
+        describe(b'S', "s1"),
+        parse("s2", "SET application_name = 'x'", &[]),
+        describe(b'S', "s2"),
+        sync(),
+    ])
+    .await;
+    let msgs = raw.until_ready().await;
+    assert_eq!(tags(&msgs), "1tT1tnZ");
+    // One parameter of type int8 (inferred from `id`).
+    assert_eq!(&msgs[1].body[..], &[0, 1, 0, 0, 0, 20]);
+}
+
+#[tokio::test]
+async fn row_limited_execute_suspends_and_resumes_the_portal() {
+    let s = TestServer::start("").await;
+    let mut raw = s.raw().await;
+    raw.send(&[
+        parse("", "SELECT id FROM accidents ORDER BY id LIMIT 5", &[]),
+        bind("p", "", &[], &[]),
+        execute("p", 2),
+        execute("p", 2),
+        execute("p", 2),
+        sync(),
+    ])
+    .await;
+    let msgs = raw.until_ready().await;
+    assert_eq!(tags(&msgs), "12DDsDDsDCZ");
+    assert_eq!(msgs[9].tag_text(), "SELECT 1");
+}
+
+#[tokio::test]
+async fn after_an_error_everything_up_to_sync_is_skipped() {
+    let s = TestServer::start("").await;
+    let mut raw = s.raw().await;
+    raw.send(&[
+        parse("", "SELECT * FROM nope", &[]),
+        bind("", "", &[], &[]),
+        execute("", 0),
+        parse("", "SELECT 1", &[]),
+        bind("", "", &[], &[]),
+        execute("", 0),
+        sync(),
+        parse("", "SELECT 1", &[]),
+        bind("", "", &[], &[]),
+        execute("", 0),
+        sync(),
+    ])
+    .await;
+    let first = raw.until_ready().await;
+    assert_eq!(tags(&first), "EZ");
+    let second = raw.until_ready().await;
+    assert_eq!(tags(&second), "12DCZ");
+}
+
+#[tokio::test]
+async fn pipelined_queries_before_one_sync_all_answer() {
+    let s = TestServer::start("").await;
+    let mut raw = s.raw().await;
+    raw.send(&[
+        parse("a", "SELECT 1", &[]),
+        parse("b", "SELECT $1::int4 + 1", &[23]),
+        bind("", "a", &[], &[]),
+        execute("", 0),
+        bind("", "b", &[Some("41")], &[]),
+        execute("", 0),
+        sync(),
+    ])
+    .await;
+    let msgs = raw.until_ready().await;
+    assert_eq!(tags(&msgs), "112DC2DCZ");
+    assert_eq!(&msgs[6].body[..], b"\0\x01\0\0\0\x0242");
+}
+
+#[tokio::test]
+async fn errors_carry_postgres_sqlstates() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    for (sql, code) in [
+        ("SELECT * FROM nope", "42P01"),
+        ("SELECT nope FROM accidents", "42703"),
+        ("SELEC 1", "42601"),
+        ("SELECT 1/0", "22012"),
+        ("SELECT no_such_function(1)", "42883"),
+        ("SELECT 'abc'::int", "22P02"),
+        ("SHOW no_such_setting", "42704"),
+        ("SET client_encoding = 'LATIN1'", "22023"),
+    ] {
+        let err = c.simple_query(sql).await.unwrap_err();
+        let db = err.as_db_error().unwrap_or_else(|| panic!("{sql}: {err}"));
+        assert_eq!(db.code().code(), code, "{sql}: {}", db.message());
+    }
+    // The connection survives all of them.
+    assert_eq!(
+        c.query_one("SELECT 1::int4", &[])
+            .await
+            .unwrap()
+            .get::<_, i32>(0),
+        1
+    );
+}
+
+#[tokio::test]
+async fn writes_are_refused_with_25006_and_change_nothing() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    for (sql, command) in [
+        ("INSERT INTO accidents (id) VALUES (1)", "INSERT"),
+        ("UPDATE accidents SET id = 1", "UPDATE"),
+        ("DELETE FROM accidents", "DELETE"),
+        ("CREATE TABLE t (a int)", "CREATE TABLE"),
+        ("DROP TABLE accidents", "DROP TABLE"),
+        (
+            "CREATE EXTERNAL TABLE x STORED AS CSV LOCATION '/etc/passwd'",
+            "CREATE EXTERNAL TABLE",
+        ),
+        ("COPY accidents FROM STDIN", "COPY FROM"),
+        ("COPY accidents TO '/tmp/stolen.csv'", "COPY TO a file"),
+        ("CREATE VIEW v AS SELECT 1", "CREATE VIEW"),
+        ("TRUNCATE accidents", "TRUNCATE TABLE"),
+        ("GRANT SELECT ON accidents TO public", "GRANT"),
+        ("VACUUM", "VACUUM"),
+    ] {
+        let err = c.simple_query(sql).await.unwrap_err();
+        let db = err.as_db_error().unwrap();
+        assert_eq!(db.code().code(), "25006", "{sql}");
+        assert_eq!(
+            db.message(),
+            format!("cannot execute {command} in a read-only transaction")
+        );
+        // Also through the extended protocol.
+        let err = c.query(sql, &[]).await.unwrap_err();
+        assert_eq!(err.as_db_error().unwrap().code().code(), "25006", "{sql}");
+    }
+    let n: i64 = c
+        .query_one("SELECT count(*) FROM accidents", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 5000);
+    assert!(!std::path::Path::new("/tmp/stolen.csv").exists());
+}
+
+#[tokio::test]
+async fn copy_to_stdout_streams_text_and_csv() {
+    use futures::StreamExt;
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    let read = |sql: &'static str| {
+        let c = &c;
+        async move {
+            let stream = c.copy_out(sql).await.unwrap();
+            let chunks: Vec<_> = stream.collect().await;
+            let mut out = Vec::new();
+            for ch in chunks {
+                out.extend_from_slice(&ch.unwrap());
+            }
+            String::from_utf8(out).unwrap()
+        }
+    };
+    let text =
+        read("COPY (SELECT id, weather FROM accidents WHERE id IN (3, 4) ORDER BY id) TO STDOUT")
+            .await;
+    assert_eq!(text, "3\t\\N\n4\twind\n");
+    let csv = read("COPY (SELECT id, 'a,b' AS s, '' AS e FROM accidents WHERE id = 1) TO STDOUT WITH (FORMAT csv, HEADER)").await;
+    assert_eq!(csv, "id,s,e\n1,\"a,b\",\"\"\n");
+    let all = read("COPY accidents TO STDOUT (FORMAT csv)").await;
+    assert_eq!(all.lines().count(), 5000);
+}

@@ -1,0 +1,276 @@
+//! Session statements, transactions, settings and their isolation.
+
+use crate::common::*;
+
+#[tokio::test]
+async fn transaction_status_bytes_follow_postgres() {
+    let s = TestServer::start("").await;
+    let mut raw = s.raw().await;
+    assert_eq!(status(&raw.query("SELECT 1").await), b'I');
+    let begin = raw.query("BEGIN").await;
+    assert_eq!(status(&begin), b'T');
+    assert_eq!(begin[0].tag_text(), "BEGIN");
+    let nested = raw.query("BEGIN").await;
+    assert_eq!(nested[0].tag, b'N');
+    assert_eq!(nested[0].sqlstate().as_deref(), Some("25001"));
+    assert_eq!(status(&raw.query("SELECT * FROM nope").await), b'E');
+    let blocked = raw.query("SELECT 1").await;
+    assert_eq!(blocked[0].sqlstate().as_deref(), Some("25P02"));
+    assert_eq!(status(&blocked), b'E');
+    let rollback = raw.query("ROLLBACK").await;
+    assert_eq!(rollback[0].tag_text(), "ROLLBACK");
+    assert_eq!(status(&rollback), b'I');
+    let commit = raw.query("COMMIT").await;
+    assert_eq!(commit[0].sqlstate().as_deref(), Some("25P01"));
+    assert_eq!(status(&commit), b'I');
+    let savepoint = raw.query("SAVEPOINT a").await;
+    assert_eq!(savepoint[0].sqlstate().as_deref(), Some("25P01"));
+    let block = raw
+        .query("START TRANSACTION ISOLATION LEVEL SERIALIZABLE; SAVEPOINT a; RELEASE a; END")
+        .await;
+    let done: Vec<String> = block
+        .iter()
+        .filter(|m| m.tag == b'C')
+        .map(|m| m.tag_text())
+        .collect();
+    assert_eq!(
+        done,
+        ["START TRANSACTION", "SAVEPOINT", "RELEASE", "COMMIT"]
+    );
+}
+
+#[tokio::test]
+async fn pool_reset_statements_answer_one_response_each() {
+    let s = TestServer::start("").await;
+    let mut raw = s.raw().await;
+    // Npgsql's reset (CLIENTS.md) and asyncpg's reset, as multi-statement strings.
+    let npgsql = raw.query("SET SESSION AUTHORIZATION DEFAULT;RESET ALL;CLOSE ALL;UNLISTEN *;SELECT pg_advisory_unlock_all();DISCARD SEQUENCES;DISCARD TEMP").await;
+    let complete: Vec<String> = npgsql
+        .iter()
+        .filter(|m| m.tag == b'C')
+        .map(|m| m.tag_text())
+        .collect();
+    assert_eq!(
+        complete,
+        [
+            "SET",
+            "RESET",
+            "CLOSE CURSOR ALL",
+            "UNLISTEN",
+            "SELECT 1",
+            "DISCARD SEQUENCES",
+            "DISCARD TEMP"
+        ]
+    );
+    assert!(!npgsql.iter().any(|m| m.tag == b'E'));
+    let asyncpg = raw
+        .query("SELECT pg_advisory_unlock_all();\nCLOSE ALL;\nUNLISTEN *;\nRESET ALL;")
+        .await;
+    assert_eq!(asyncpg.iter().filter(|m| m.tag == b'C').count(), 4);
+    for (sql, tag) in [
+        ("DISCARD ALL", "DISCARD ALL"),
+        ("DISCARD PLANS", "DISCARD PLANS"),
+        ("DEALLOCATE ALL", "DEALLOCATE ALL"),
+        ("LISTEN chan", "LISTEN"),
+        ("RESET SESSION AUTHORIZATION", "RESET"),
+        ("RESET TimeZone", "RESET"),
+    ] {
+        let msgs = raw.query(sql).await;
+        assert_eq!(msgs[0].tag_text(), tag, "{sql}");
+    }
+}
+
+#[tokio::test]
+async fn discard_all_drops_prepared_statements_and_settings() {
+    let s = TestServer::start("").await;
+    let mut raw = s.raw().await;
+    raw.send(&[parse("s1", "SELECT 1", &[]), sync()]).await;
+    assert_eq!(tags(&raw.until_ready().await), "1Z");
+    raw.query("SET extra_float_digits = 3").await;
+    raw.query("DISCARD ALL").await;
+    raw.send(&[bind("", "s1", &[], &[]), sync()]).await;
+    let msgs = raw.until_ready().await;
+    assert_eq!(msgs[0].sqlstate().as_deref(), Some("26000"));
+    let show = raw.query("SHOW extra_float_digits").await;
+    assert_eq!(&show[1].body[6..], b"1");
+    // DEALLOCATE of one statement, then of one that does not exist.
+    raw.send(&[parse("s2", "SELECT 1", &[]), sync()]).await;
+    raw.until_ready().await;
+    assert_eq!(raw.query("DEALLOCATE s2").await[0].tag_text(), "DEALLOCATE");
+    assert_eq!(
+        raw.query("DEALLOCATE s2").await[0].sqlstate().as_deref(),
+        Some("26000")
+    );
+}
+
+#[tokio::test]
+async fn set_show_current_setting_and_parameter_status_agree() {
+    let s = TestServer::start("").await;
+    let mut raw = s.raw().await;
+    let set = raw.query("SET TimeZone = 'Europe/Paris'").await;
+    let status_msg = set
+        .iter()
+        .find(|m| m.tag == b'S')
+        .expect("ParameterStatus after SET TimeZone");
+    assert_eq!(&status_msg.body[..], b"TimeZone\0Europe/Paris\0");
+    let c = s.connect().await;
+    c.batch_execute("SET TimeZone = 'Europe/Paris'; SET application_name = 'tests'")
+        .await
+        .unwrap();
+    let row = c
+        .query_one("SELECT current_setting('TimeZone'), current_setting('application_name'), tstz::text FROM types WHERE b", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "Europe/Paris");
+    assert_eq!(row.get::<_, String>(1), "tests");
+    let show = c.simple_query("SHOW timezone").await.unwrap();
+    match &show[0] {
+        tokio_postgres::SimpleQueryMessage::RowDescription(cols) => {
+            assert_eq!(cols[0].name(), "TimeZone")
+        }
+        other => panic!("{other:?}"),
+    }
+    let text = c
+        .simple_query("SELECT tstz FROM types WHERE b")
+        .await
+        .unwrap();
+    match &text[1] {
+        tokio_postgres::SimpleQueryMessage::Row(r) => {
+            assert_eq!(r.get(0), Some("2024-01-15 11:30:00.41246+01"))
+        }
+        other => panic!("{other:?}"),
+    }
+    let set = c
+        .query_one("SELECT set_config('myapp.k', 'v', false)", &[])
+        .await
+        .unwrap();
+    assert_eq!(set.get::<_, String>(0), "v");
+    let all = c.simple_query("SHOW ALL").await.unwrap();
+    assert!(all.len() > 20);
+}
+
+#[tokio::test]
+async fn version_and_server_version_agree() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    let row = c
+        .query_one("SELECT version(), current_setting('server_version'), current_setting('server_version_num')", &[])
+        .await
+        .unwrap();
+    let version: String = row.get(0);
+    let server_version: String = row.get(1);
+    assert!(
+        version.starts_with(&format!("PostgreSQL {server_version} ")),
+        "{version}"
+    );
+    assert!(version.contains("DataPress") && version.contains("DataFusion"));
+    assert!(server_version.starts_with("15."));
+    assert!(row.get::<_, String>(2).starts_with("150"));
+}
+
+#[tokio::test]
+async fn settings_do_not_leak_between_connections() {
+    let s = TestServer::start("").await;
+    let mut handles = Vec::new();
+    for i in 0..8 {
+        let dsn = s.dsn("");
+        handles.push(tokio::spawn(async move {
+            let (c, conn) = tokio_postgres::connect(&dsn, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(conn);
+            c.batch_execute(&format!(
+                "SET application_name = 'client{i}'; SET extra_float_digits = {}",
+                i % 3
+            ))
+            .await
+            .unwrap();
+            for _ in 0..20 {
+                let row = c
+                    .query_one("SELECT current_setting('application_name')", &[])
+                    .await
+                    .unwrap();
+                assert_eq!(row.get::<_, String>(0), format!("client{i}"));
+                tokio::task::yield_now().await;
+            }
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    let fresh = s.connect().await;
+    let row = fresh
+        .query_one("SELECT current_setting('application_name')", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "");
+}
+
+#[tokio::test]
+async fn cursors_declare_fetch_and_close_inside_a_transaction() {
+    let s = TestServer::start("").await;
+    let mut raw = s.raw().await;
+    let outside = raw.query("DECLARE c CURSOR FOR SELECT 1").await;
+    assert_eq!(outside[0].sqlstate().as_deref(), Some("25P01"));
+    let msgs = raw
+        .query("BEGIN; DECLARE c CURSOR FOR SELECT id FROM accidents ORDER BY id; FETCH 2 FROM c; FETCH FORWARD 1 c; MOVE 10 IN c; CLOSE c; COMMIT")
+        .await;
+    let complete: Vec<String> = msgs
+        .iter()
+        .filter(|m| m.tag == b'C')
+        .map(|m| m.tag_text())
+        .collect();
+    assert_eq!(
+        complete,
+        [
+            "BEGIN",
+            "DECLARE CURSOR",
+            "FETCH 2",
+            "FETCH 1",
+            "MOVE 10",
+            "CLOSE CURSOR",
+            "COMMIT"
+        ]
+    );
+    assert_eq!(msgs.iter().filter(|m| m.tag == b'D').count(), 3);
+}
+
+#[tokio::test]
+async fn cancel_request_stops_a_running_query() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    let token = c.cancel_token();
+    let canceller = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        token.cancel_query(tokio_postgres::NoTls).await.unwrap();
+    });
+    let err = c
+        .simple_query("SELECT sum(a.id * b.id + c.id) FROM accidents a, accidents b, accidents c")
+        .await
+        .unwrap_err();
+    assert_eq!(err.as_db_error().unwrap().code().code(), "57014");
+    canceller.await.unwrap();
+    assert_eq!(
+        c.query_one("SELECT 1::int4", &[])
+            .await
+            .unwrap()
+            .get::<_, i32>(0),
+        1
+    );
+}
+
+#[tokio::test]
+async fn statement_timeout_cancels_with_57014() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    c.batch_execute("SET statement_timeout = '200ms'")
+        .await
+        .unwrap();
+    let err = c
+        .simple_query("SELECT sum(a.id * b.id + c.id) FROM accidents a, accidents b, accidents c")
+        .await
+        .unwrap_err();
+    let db = err.as_db_error().unwrap();
+    assert_eq!(db.code().code(), "57014");
+    assert_eq!(db.message(), "canceling statement due to statement timeout");
+}

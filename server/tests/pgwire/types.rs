@@ -1,0 +1,187 @@
+//! Every type in text and binary format, with NULLs, checked against the bytes
+//! PostgreSQL documents (and sends: see the compat crate's differential tests).
+
+use tokio_postgres::types::{FromSql, Type};
+
+use crate::common::*;
+
+/// Any value's raw wire bytes.
+struct Raw(Vec<u8>);
+
+impl<'a> FromSql<'a> for Raw {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(Raw(raw.to_vec()))
+    }
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+const COLUMNS: &[(&str, &str, u32)] = &[
+    ("b", "t", 16),
+    ("i2", "-32768", 21),
+    ("i4", "2147483647", 23),
+    ("i8", "-9007199254740993", 20),
+    ("u8", "255", 21),
+    ("u64", "18446744073709551615", 1700),
+    ("f4", "1.5", 700),
+    ("f8", "0.1", 701),
+    ("d", "12345.67", 1700),
+    ("t", "héllo", 25),
+    ("by", "\\xdead", 17),
+    ("dt", "2024-02-29", 1082),
+    ("tm", "13:45:30.5", 1083),
+    ("ts", "2024-01-15 10:30:00.41246", 1114),
+    ("tstz", "2024-01-15 10:30:00.41246+00", 1184),
+    ("iv", "1 year 2 mons 3 days 04:05:06", 1186),
+    ("arr", "{1,NULL,3}", 1007),
+    ("tarr", "{\"a b\",x}", 1009),
+    ("st", "{\"a\":1,\"b\":\"x\\\"y\"}", 114),
+    ("dict", "red", 25),
+    ("uuid", "00010203-0405-0607-0809-0a0b0c0d0e0f", 2950),
+];
+
+#[tokio::test]
+async fn every_type_has_postgres_text_output_and_type_oid() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    let names: Vec<&str> = COLUMNS.iter().map(|c| c.0).collect();
+    let sql = format!(
+        "SELECT {} FROM types ORDER BY b NULLS LAST",
+        names.join(", ")
+    );
+    let msgs = c.simple_query(&sql).await.unwrap();
+    let rows: Vec<&tokio_postgres::SimpleQueryRow> = msgs
+        .iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rows.len(), 2);
+    for (i, (name, text, _)) in COLUMNS.iter().enumerate() {
+        assert_eq!(rows[0].get(i), Some(*text), "column {name}");
+        assert_eq!(rows[1].get(i), None, "NULL in column {name}");
+    }
+    let stmt = c.prepare(&sql).await.unwrap();
+    for (col, (name, _, oid)) in stmt.columns().iter().zip(COLUMNS) {
+        assert_eq!(col.type_().oid(), *oid, "type of {name}");
+    }
+}
+
+#[tokio::test]
+async fn every_type_has_postgres_binary_output() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    let row = c
+        .query_one("SELECT * FROM types WHERE b", &[])
+        .await
+        .unwrap();
+    let raw = |name: &str| row.get::<_, Raw>(name).0;
+    assert_eq!(raw("b"), [1]);
+    assert_eq!(raw("i2"), (-32768i16).to_be_bytes());
+    assert_eq!(raw("u8"), 255i16.to_be_bytes());
+    assert_eq!(raw("i8"), (-9_007_199_254_740_993i64).to_be_bytes());
+    assert_eq!(raw("f4"), 1.5f32.to_be_bytes());
+    assert_eq!(raw("f8"), 0.1f64.to_be_bytes());
+    // numeric 12345.67: ndigits 3, weight 1, sign +, dscale 2, digits 1 2345 6700
+    assert_eq!(
+        raw("d"),
+        [0, 3, 0, 1, 0, 0, 0, 2, 0, 1, 0x09, 0x29, 0x1a, 0x2c]
+    );
+    assert_eq!(raw("t"), "héllo".as_bytes());
+    assert_eq!(raw("by"), [0xde, 0xad]);
+    // date: days since 2000-01-01
+    assert_eq!(raw("dt"), 8825i32.to_be_bytes());
+    assert_eq!(raw("tm"), 49_530_500_000i64.to_be_bytes());
+    let pg_micros = 1_705_314_600_412_460i64 - 946_684_800_000_000;
+    assert_eq!(raw("ts"), pg_micros.to_be_bytes());
+    assert_eq!(raw("tstz"), pg_micros.to_be_bytes());
+    let mut iv = 14_706_000_000i64.to_be_bytes().to_vec();
+    iv.extend_from_slice(&3i32.to_be_bytes());
+    iv.extend_from_slice(&14i32.to_be_bytes());
+    assert_eq!(raw("iv"), iv);
+    // int4[]: ndim 1, has nulls, elem oid 23, dim 3, lbound 1, then elements.
+    let mut arr = Vec::new();
+    for v in [1i32, 1, 23, 3, 1, 4, 1, -1, 4, 3] {
+        arr.extend_from_slice(&v.to_be_bytes());
+    }
+    assert_eq!(raw("arr"), arr);
+    assert_eq!(raw("uuid"), (0u8..16).collect::<Vec<u8>>());
+    assert_eq!(raw("dict"), b"red");
+    let decoded: (
+        bool,
+        i64,
+        f64,
+        String,
+        chrono::NaiveDate,
+        chrono::NaiveDateTime,
+        Vec<Option<i32>>,
+    ) = (
+        row.get("b"),
+        row.get("i8"),
+        row.get("f8"),
+        row.get("t"),
+        row.get("dt"),
+        row.get("ts"),
+        row.get("arr"),
+    );
+    assert_eq!(decoded.4.to_string(), "2024-02-29");
+    assert_eq!(decoded.6, [Some(1), None, Some(3)]);
+    let nulls = c
+        .query_one("SELECT * FROM types WHERE b IS NULL", &[])
+        .await
+        .unwrap();
+    for i in 0..nulls.len() {
+        assert!(
+            nulls.get::<_, Option<Raw>>(i).is_none(),
+            "column {i} should be NULL"
+        );
+    }
+}
+
+#[tokio::test]
+async fn binary_and_text_parameters_round_trip() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    let row = c
+        .query_one(
+            "SELECT $1::int8 + 1, $2::float8 * 2, $3::text || '!', $4::date, $5::bool",
+            &[
+                &41i64,
+                &1.25f64,
+                &"hi",
+                &chrono::NaiveDate::from_ymd_opt(2024, 2, 29).unwrap(),
+                &true,
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, i64>(0), 42);
+    assert_eq!(row.get::<_, f64>(1), 2.5);
+    assert_eq!(row.get::<_, String>(2), "hi!");
+    assert_eq!(row.get::<_, chrono::NaiveDate>(3).to_string(), "2024-02-29");
+    assert!(row.get::<_, bool>(4));
+}
+
+#[tokio::test]
+async fn float_output_follows_extra_float_digits() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    let text = |sql: &'static str| {
+        let c = &c;
+        async move {
+            match &c.simple_query(sql).await.unwrap()[1] {
+                tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).unwrap().to_string(),
+                other => panic!("{other:?}"),
+            }
+        }
+    };
+    assert_eq!(
+        text("SELECT 0.1::float8 + 0.2::float8").await,
+        "0.30000000000000004"
+    );
+    assert_eq!(text("SELECT 1e20::float8").await, "1e+20");
+    c.batch_execute("SET extra_float_digits = 0").await.unwrap();
+    assert_eq!(text("SELECT 0.1::float8 + 0.2::float8").await, "0.3");
+}
