@@ -1,0 +1,126 @@
+//! Clients: each drives one real PostgreSQL client library. In-process Rust
+//! clients implement [`Client`] directly; out-of-process ones (other languages)
+//! plug in the same way through a JSON-lines program.
+
+pub mod raw;
+pub mod sqlx_pool;
+pub mod tokio_pg;
+
+use async_trait::async_trait;
+use serde::Serialize;
+
+use crate::harness::Target;
+
+/// A parameter value of a step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Param {
+    /// int8
+    Int8(i64),
+    /// int4
+    Int4(i32),
+    /// float8
+    Float8(f64),
+    /// text
+    Text(String),
+    /// bool
+    Bool(bool),
+}
+
+/// One thing a client does on an open connection.
+#[derive(Debug, Clone, Serialize)]
+pub enum Step {
+    /// Run one statement (with parameters through the extended protocol where the client can).
+    Query {
+        /// The SQL.
+        sql: String,
+        /// Its parameters.
+        params: Vec<Param>,
+    },
+    /// Run a multi-statement string with the simple protocol; compare command
+    /// tags and the transaction status.
+    Script(String),
+    /// Run a query through a portal, `rows` at a time (row-limited Execute).
+    Portal {
+        /// The SQL.
+        sql: String,
+        /// Rows per Execute.
+        rows: i32,
+    },
+    /// The client's own connection-pool reset.
+    PoolReset,
+}
+
+impl Step {
+    /// A query without parameters.
+    pub fn query(sql: &str) -> Step {
+        Step::Query {
+            sql: sql.to_string(),
+            params: vec![],
+        }
+    }
+}
+
+/// What a step produced, in a form comparable between two servers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Outcome {
+    /// A result set: names, type OIDs (empty if the client hides them), values as text or hex.
+    Rows {
+        /// Column names.
+        columns: Vec<String>,
+        /// Column type OIDs.
+        types: Vec<u32>,
+        /// Values; `None` is NULL.
+        rows: Vec<Vec<Option<String>>>,
+    },
+    /// Command tags, notices' SQLSTATEs and the final transaction status byte.
+    Tags(Vec<String>),
+    /// Success without rows.
+    Done,
+    /// An error from the server.
+    Error {
+        /// SQLSTATE.
+        code: String,
+        /// Primary message.
+        message: String,
+    },
+    /// The client cannot do this step (not a failure of either server).
+    Unsupported(String),
+}
+
+impl Outcome {
+    /// The same outcome with error messages blanked, for code-only comparisons.
+    pub fn without_message(self) -> Outcome {
+        match self {
+            Outcome::Error { code, .. } => Outcome::Error {
+                code,
+                message: String::new(),
+            },
+            other => other,
+        }
+    }
+}
+
+/// An open connection of some client.
+#[async_trait]
+pub trait Conn: Send {
+    /// Performs one step.
+    async fn run(&mut self, step: &Step) -> Outcome;
+}
+
+/// A client library.
+#[async_trait]
+pub trait Client: Send + Sync {
+    /// The name shown in the matrix.
+    fn name(&self) -> String;
+    /// Why it cannot run here, if it cannot.
+    fn unavailable(&self) -> Option<String> {
+        None
+    }
+    /// Connects; a refused connection is `Err` with the server's error.
+    async fn connect(&self, target: &Target) -> Result<Box<dyn Conn>, Outcome>;
+}
+
+/// Renders bytes as lowercase hex (binary values compare byte for byte).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

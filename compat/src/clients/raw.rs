@@ -1,0 +1,170 @@
+//! A wire-level client: sends simple Query messages and reports what drivers
+//! hide — every command tag, notice and error SQLSTATE, and the transaction
+//! status byte of ReadyForQuery. It authenticates only with trust or cleartext.
+
+use async_trait::async_trait;
+use bytes::{Buf, BufMut, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::{Client, Conn, Outcome, Step};
+use crate::harness::Target;
+
+/// The raw protocol client.
+pub struct RawProtocol;
+
+struct RawConn {
+    stream: TcpStream,
+    buf: BytesMut,
+}
+
+impl RawConn {
+    async fn read(&mut self) -> std::io::Result<(u8, BytesMut)> {
+        loop {
+            if self.buf.len() >= 5 {
+                let len = i32::from_be_bytes([self.buf[1], self.buf[2], self.buf[3], self.buf[4]])
+                    as usize;
+                if self.buf.len() > len {
+                    let mut m = self.buf.split_to(len + 1);
+                    let tag = m.get_u8();
+                    m.advance(4);
+                    return Ok((tag, m));
+                }
+            }
+            if self.stream.read_buf(&mut self.buf).await? == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+        }
+    }
+
+    /// Reads until ReadyForQuery, summarising each message.
+    async fn summary(&mut self) -> std::io::Result<Vec<String>> {
+        let mut out = Vec::new();
+        loop {
+            let (tag, body) = self.read().await?;
+            match tag {
+                b'C' => out.push(
+                    String::from_utf8_lossy(&body[..body.len().saturating_sub(1)]).into_owned(),
+                ),
+                b'E' => out.push(format!("ERROR {}", field(&body, b'C'))),
+                b'N' => out.push(format!("NOTICE {}", field(&body, b'C'))),
+                b'I' => out.push("EMPTY".into()),
+                b'Z' => {
+                    out.push(format!("status {}", body[0] as char));
+                    return Ok(out);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn field(body: &[u8], code: u8) -> String {
+    let mut rest = body;
+    while let Some((&c, tail)) = rest.split_first() {
+        let end = tail.iter().position(|&b| b == 0).unwrap_or(tail.len());
+        if c == code {
+            return String::from_utf8_lossy(&tail[..end]).into_owned();
+        }
+        rest = tail.get(end + 1..).unwrap_or_default();
+    }
+    String::new()
+}
+
+fn message(tag: u8, body: &[u8]) -> BytesMut {
+    let mut m = BytesMut::new();
+    m.put_u8(tag);
+    m.put_i32(body.len() as i32 + 4);
+    m.put_slice(body);
+    m
+}
+
+#[async_trait]
+impl Client for RawProtocol {
+    fn name(&self) -> String {
+        "raw protocol".into()
+    }
+
+    async fn connect(&self, target: &Target) -> Result<Box<dyn Conn>, Outcome> {
+        let io_err = |e: std::io::Error| Outcome::Error {
+            code: "client".into(),
+            message: e.to_string(),
+        };
+        let stream = TcpStream::connect((target.host.as_str(), target.port))
+            .await
+            .map_err(io_err)?;
+        let mut conn = RawConn {
+            stream,
+            buf: BytesMut::new(),
+        };
+        let mut body = BytesMut::new();
+        body.put_i32(196_608);
+        for (k, v) in [
+            ("user", target.user.as_str()),
+            ("database", target.dbname.as_str()),
+        ] {
+            body.put_slice(k.as_bytes());
+            body.put_u8(0);
+            body.put_slice(v.as_bytes());
+            body.put_u8(0);
+        }
+        body.put_u8(0);
+        let mut packet = BytesMut::new();
+        packet.put_i32(body.len() as i32 + 4);
+        packet.put_slice(&body);
+        conn.stream.write_all(&packet).await.map_err(io_err)?;
+        loop {
+            let (tag, mut body) = conn.read().await.map_err(io_err)?;
+            match tag {
+                b'R' => match body.get_i32() {
+                    0 => {}
+                    3 => {
+                        let mut password = target.password.clone().unwrap_or_default().into_bytes();
+                        password.push(0);
+                        conn.stream
+                            .write_all(&message(b'p', &password))
+                            .await
+                            .map_err(io_err)?;
+                    }
+                    _ => {
+                        return Err(Outcome::Unsupported(
+                            "the raw client authenticates with trust or cleartext only".into(),
+                        ))
+                    }
+                },
+                b'E' => {
+                    return Err(Outcome::Error {
+                        code: field(&body, b'C'),
+                        message: field(&body, b'M'),
+                    })
+                }
+                b'Z' => return Ok(Box::new(conn)),
+                _ => {}
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Conn for RawConn {
+    async fn run(&mut self, step: &Step) -> Outcome {
+        let Step::Script(sql) = step else {
+            return Outcome::Unsupported("the raw client runs scripts only".into());
+        };
+        let mut body = sql.as_bytes().to_vec();
+        body.push(0);
+        if let Err(e) = self.stream.write_all(&message(b'Q', &body)).await {
+            return Outcome::Error {
+                code: "client".into(),
+                message: e.to_string(),
+            };
+        }
+        match self.summary().await {
+            Ok(tags) => Outcome::Tags(tags),
+            Err(e) => Outcome::Error {
+                code: "client".into(),
+                message: e.to_string(),
+            },
+        }
+    }
+}

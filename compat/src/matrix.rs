@@ -1,0 +1,226 @@
+//! Running the matrix: every client through every scenario, against DataPress
+//! and the PostgreSQL oracle, each answer compared.
+
+use serde::Serialize;
+
+use crate::clients::{raw::RawProtocol, sqlx_pool::SqlxPool, tokio_pg, Client, Outcome};
+use crate::harness::data::Datasets;
+use crate::harness::oracle::Oracle;
+use crate::harness::ours::{Ours, OursKind};
+use crate::harness::tls::TlsMaterial;
+use crate::harness::{Target, TlsMode, PASSWORD};
+use crate::scenarios::{self, Case, Compare, Setup};
+
+/// The result of one (client, scenario) cell.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "status", content = "detail", rename_all = "snake_case")]
+pub enum Cell {
+    /// Every case agreed with the oracle.
+    Pass,
+    /// The first difference.
+    Fail(String),
+    /// Could not run (a program is missing), and why.
+    NotRun(String),
+    /// The scenario does not apply to this client (e.g. parameters in the simple protocol).
+    NotApplicable(String),
+}
+
+/// One row of the matrix.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientRow {
+    /// The client's name.
+    pub client: String,
+    /// (scenario, cell) in scenario order.
+    pub cells: Vec<(String, Cell)>,
+}
+
+/// Both servers of a run and their DataPress variants.
+pub struct World {
+    tls: TlsMaterial,
+    oracle: Oracle,
+    trusted: Ours,
+    cleartext: Ours,
+    md5: Ours,
+    scram: Ours,
+    public: Ours,
+    _dir: tempfile::TempDir,
+}
+
+impl World {
+    /// Starts the oracle and every DataPress variant.
+    pub async fn start() -> anyhow::Result<World> {
+        let dir = tempfile::tempdir()?;
+        let tls = TlsMaterial::generate(dir.path())?;
+        let datasets = Datasets::create(dir.path())?;
+        let oracle = Oracle::start(&datasets, &tls).await?;
+        let start = |kind| Ours::start(kind, &datasets, &tls, dir.path());
+        Ok(World {
+            trusted: start(OursKind::LoopbackNoPassword).await?,
+            cleartext: start(OursKind::Password("cleartext")).await?,
+            md5: start(OursKind::Password("md5")).await?,
+            scram: start(OursKind::Password("scram-sha-256")).await?,
+            public: start(OursKind::Public).await?,
+            oracle,
+            tls,
+            _dir: dir,
+        })
+    }
+
+    fn target(&self, port: u16, user: &str, password: Option<&str>, tls: TlsMode) -> Target {
+        Target {
+            host: "127.0.0.1".into(),
+            port,
+            user: user.into(),
+            password: password.map(str::to_string),
+            dbname: "datapress".into(),
+            tls,
+            ca_file: self.tls.ca_cert.clone(),
+        }
+    }
+
+    /// (DataPress target, oracle target) for a setup.
+    fn targets(&self, setup: Setup) -> (Target, Target) {
+        let o = self.oracle.port;
+        let (pw, plain) = (Some(PASSWORD), TlsMode::Disable);
+        match setup {
+            Setup::Trusted => (
+                self.target(self.trusted.port, "datapress", None, plain),
+                self.target(o, "postgres", None, plain),
+            ),
+            Setup::Password(method) => {
+                let ours = match method {
+                    "md5" => &self.md5,
+                    "scram-sha-256" => &self.scram,
+                    _ => &self.cleartext,
+                };
+                (
+                    self.target(ours.port, "datapress", pw, plain),
+                    self.target(o, "datapress", pw, plain),
+                )
+            }
+            Setup::WrongPassword => (
+                self.target(self.cleartext.port, "datapress", Some("wrong"), plain),
+                self.target(o, "datapress", Some("wrong"), plain),
+            ),
+            Setup::UnknownUser => (
+                self.target(self.cleartext.port, "nobody", pw, plain),
+                self.target(o, "nobody", pw, plain),
+            ),
+            Setup::Tls(mode) => (
+                self.target(self.cleartext.port, "datapress", pw, mode),
+                self.target(o, "datapress", pw, mode),
+            ),
+            Setup::PlaintextToTlsOnly => (
+                self.target(self.public.port, "datapress", pw, plain),
+                self.target(o, "tlsonly", pw, plain),
+            ),
+        }
+    }
+}
+
+/// The clients of the matrix.
+pub fn clients() -> Vec<Box<dyn Client>> {
+    vec![
+        Box::new(tokio_pg::TokioPostgres(tokio_pg::Mode::Simple)),
+        Box::new(tokio_pg::TokioPostgres(tokio_pg::Mode::Extended)),
+        Box::new(tokio_pg::TokioPostgres(tokio_pg::Mode::NativeTls)),
+        Box::new(SqlxPool),
+        Box::new(RawProtocol),
+    ]
+}
+
+/// What a case produced on one server: the connect outcome, then each step's.
+async fn run_case(client: &dyn Client, target: &Target, case: &Case) -> Vec<Outcome> {
+    let mut outcomes = Vec::new();
+    match client.connect(target).await {
+        Err(e) => outcomes.push(e),
+        Ok(mut conn) => {
+            outcomes.push(Outcome::Done);
+            for step in &case.steps {
+                outcomes.push(conn.run(step).await);
+            }
+        }
+    }
+    if case.compare == Compare::CodeOnly {
+        outcomes = outcomes.into_iter().map(Outcome::without_message).collect();
+    }
+    outcomes
+}
+
+/// Runs one client through one scenario.
+pub async fn run_cell(world: &World, client: &dyn Client, scenario: &scenarios::Scenario) -> Cell {
+    if let Some(reason) = client.unavailable() {
+        return Cell::NotRun(reason);
+    }
+    let mut ran = 0;
+    let mut skipped = Vec::new();
+    for case in &scenario.cases {
+        let (ours_target, oracle_target) = world.targets(case.setup);
+        let oracle = run_case(client, &oracle_target, case).await;
+        if let Some(Outcome::Unsupported(why)) =
+            oracle.iter().find(|o| matches!(o, Outcome::Unsupported(_)))
+        {
+            skipped.push(format!("{}: {why}", case.name));
+            continue;
+        }
+        let ours = run_case(client, &ours_target, case).await;
+        ran += 1;
+        for (i, (a, b)) in ours.iter().zip(&oracle).enumerate() {
+            if a != b {
+                let what = if i == 0 {
+                    "connect".to_string()
+                } else {
+                    format!("step {i}")
+                };
+                return Cell::Fail(format!(
+                    "{} ({what}): DataPress {} but PostgreSQL {}",
+                    case.name,
+                    short(a),
+                    short(b)
+                ));
+            }
+        }
+        if ours.len() != oracle.len() {
+            return Cell::Fail(format!(
+                "{}: DataPress ran {} steps, PostgreSQL {}",
+                case.name,
+                ours.len(),
+                oracle.len()
+            ));
+        }
+    }
+    if ran == 0 {
+        return Cell::NotApplicable(skipped.join("; "));
+    }
+    Cell::Pass
+}
+
+fn short(o: &Outcome) -> String {
+    let text = serde_json::to_string(o).unwrap_or_default();
+    if text.len() > 400 {
+        format!("{}…", &text[..400])
+    } else {
+        text
+    }
+}
+
+/// Runs the whole matrix.
+pub async fn run() -> anyhow::Result<Vec<ClientRow>> {
+    let world = World::start().await?;
+    let scenarios = scenarios::all();
+    let mut rows = Vec::new();
+    for client in clients() {
+        let mut cells = Vec::new();
+        for scenario in &scenarios {
+            cells.push((
+                scenario.name.to_string(),
+                run_cell(&world, client.as_ref(), scenario).await,
+            ));
+        }
+        rows.push(ClientRow {
+            client: client.name(),
+            cells,
+        });
+    }
+    Ok(rows)
+}

@@ -1,0 +1,63 @@
+//! Pool resets and transactions: the session statements pooling drivers send
+//! (Npgsql's and asyncpg's reset strings from CLIENTS.md), with their command
+//! tags, notices and the ReadyForQuery status byte.
+
+use super::{Case, Setup};
+use crate::clients::Step;
+
+/// The cases.
+pub fn cases() -> Vec<Case> {
+    let script = |sql: &str| Step::Script(sql.to_string());
+    vec![
+        Case::new(
+            "Npgsql reset",
+            Setup::Trusted,
+            vec![script(
+                "SET SESSION AUTHORIZATION DEFAULT;RESET ALL;CLOSE ALL;UNLISTEN *;SELECT pg_advisory_unlock_all();DISCARD SEQUENCES;DISCARD TEMP",
+            )],
+        ),
+        Case::new(
+            "asyncpg reset",
+            Setup::Trusted,
+            vec![script("SELECT pg_advisory_unlock_all();\nCLOSE ALL;\nUNLISTEN *;\nRESET ALL;")],
+        ),
+        Case::new(
+            "session maintenance statements",
+            Setup::Trusted,
+            vec![
+                script("DISCARD ALL"),
+                script("DISCARD PLANS"),
+                script("DEALLOCATE ALL"),
+                script("LISTEN chan; UNLISTEN chan"),
+                script("RESET SESSION AUTHORIZATION"),
+                script("SET application_name = 'pool'; RESET application_name"),
+            ],
+        ),
+        Case::new(
+            "transactions and status bytes",
+            Setup::Trusted,
+            vec![
+                script("BEGIN; SELECT 1; COMMIT"),
+                script("BEGIN"),
+                script("BEGIN"),
+                script("SELECT * FROM nope"),
+                script("SELECT 1"),
+                script("ROLLBACK"),
+                script("COMMIT"),
+                script("START TRANSACTION ISOLATION LEVEL SERIALIZABLE, READ ONLY; SAVEPOINT s; ROLLBACK TO s; RELEASE SAVEPOINT s; END"),
+                script("SAVEPOINT s"),
+                script("DISCARD ALL"),
+            ],
+        ),
+        Case::new(
+            "prepared statements gone after DISCARD ALL",
+            Setup::Trusted,
+            vec![
+                script("DEALLOCATE nope"),
+                script("BEGIN; DISCARD ALL"),
+                script("ROLLBACK"),
+            ],
+        ),
+        Case::new("driver pool reset", Setup::Password("cleartext"), vec![Step::PoolReset]),
+    ]
+}
