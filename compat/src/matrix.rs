@@ -165,6 +165,9 @@ pub async fn run_cell(world: &World, client: &dyn Client, scenario: &scenarios::
         }
         let ours = run_case(client, &ours_target, case).await;
         ran += 1;
+        if std::env::var("COMPAT_VERBOSE").is_ok_and(|v| v == "1") {
+            eprintln!("{} / {}:\n  DataPress  {}\n  PostgreSQL {}", client.name(), case.name, short(&ours), short(&oracle));
+        }
         for (i, (a, b)) in ours.iter().zip(&oracle).enumerate() {
             if a != b {
                 let what = if i == 0 {
@@ -195,7 +198,7 @@ pub async fn run_cell(world: &World, client: &dyn Client, scenario: &scenarios::
     Cell::Pass
 }
 
-fn short(o: &Outcome) -> String {
+fn short(o: &impl Serialize) -> String {
     let text = serde_json::to_string(o).unwrap_or_default();
     if text.len() > 400 {
         format!("{}…", &text[..400])
