@@ -106,8 +106,9 @@ impl World {
                 self.target(self.cleartext.port, "nobody", pw, plain),
                 self.target(o, "nobody", pw, plain),
             ),
+            // SCRAM over TLS: clients that can negotiate SCRAM-SHA-256-PLUS (channel binding) do.
             Setup::Tls(mode) => (
-                self.target(self.cleartext.port, "datapress", pw, mode),
+                self.target(self.scram.port, "datapress", pw, mode),
                 self.target(o, "datapress", pw, mode),
             ),
             Setup::PlaintextToTlsOnly => (
@@ -166,7 +167,13 @@ pub async fn run_cell(world: &World, client: &dyn Client, scenario: &scenarios::
         let ours = run_case(client, &ours_target, case).await;
         ran += 1;
         if std::env::var("COMPAT_VERBOSE").is_ok_and(|v| v == "1") {
-            eprintln!("{} / {}:\n  DataPress  {}\n  PostgreSQL {}", client.name(), case.name, short(&ours), short(&oracle));
+            eprintln!(
+                "{} / {}:\n  DataPress  {}\n  PostgreSQL {}",
+                client.name(),
+                case.name,
+                short(&ours),
+                short(&oracle)
+            );
         }
         for (i, (a, b)) in ours.iter().zip(&oracle).enumerate() {
             if a != b {

@@ -21,7 +21,7 @@ pub enum Setup {
     UnknownUser,
     /// DataPress without a password on loopback; the oracle's trusted superuser.
     Trusted,
-    /// Password auth over TLS in this mode.
+    /// SCRAM password auth over TLS in this mode.
     Tls(crate::harness::TlsMode),
     /// A plaintext client against a listener that requires TLS.
     PlaintextToTlsOnly,

@@ -219,7 +219,7 @@ fn write_fraction(mut frac: u64, buf: &mut Vec<u8>) {
         return;
     }
     let mut width = 6;
-    while frac % 10 == 0 {
+    while frac.is_multiple_of(10) {
         frac /= 10;
         width -= 1;
     }

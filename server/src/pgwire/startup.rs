@@ -193,10 +193,10 @@ fn parse_options(options: &str) -> Vec<(String, String)> {
     while let Some(w) = iter.next() {
         let setting = if w == "-c" {
             iter.next()
-        } else if let Some(rest) = w.strip_prefix("--").or_else(|| w.strip_prefix("-c")) {
-            Some(rest.to_string())
         } else {
-            None
+            w.strip_prefix("--")
+                .or_else(|| w.strip_prefix("-c"))
+                .map(str::to_string)
         };
         if let Some((k, v)) = setting.as_deref().and_then(|s| s.split_once('=')) {
             out.push((k.replace('-', "_"), v.to_string()));
