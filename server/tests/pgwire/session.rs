@@ -274,3 +274,28 @@ async fn statement_timeout_cancels_with_57014() {
     assert_eq!(db.code().code(), "57014");
     assert_eq!(db.message(), "canceling statement due to statement timeout");
 }
+
+#[tokio::test]
+async fn a_client_that_never_finishes_startup_is_dropped() {
+    use tokio::io::AsyncReadExt;
+    let s = TestServer::start("startup_timeout = \"1s\"").await;
+    let mut silent = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    let mut buf = [0u8; 16];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), silent.read(&mut buf)).await;
+    assert!(
+        matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+        "connection should be closed: {read:?}"
+    );
+}
+
+#[tokio::test]
+async fn connections_beyond_max_connections_get_53300() {
+    let s = TestServer::start("max_connections = 1").await;
+    let first = s.connect().await;
+    let err = tokio_postgres::connect(&s.dsn(""), tokio_postgres::NoTls)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(err.as_db_error().unwrap().code().code(), "53300");
+    drop(first);
+}
