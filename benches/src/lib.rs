@@ -9,11 +9,14 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use datafusion::arrow::record_batch::RecordBatch;
 
+/// `Some(v)`, except for every tenth row (NULL).
+fn opt<T>(row: usize, v: T) -> Option<T> {
+    (row % 10 != 7).then_some(v)
+}
+
 /// The mixed 8-column batch of the issue: int8, int4, float8, short text, long
 /// text, bool, date, timestamp, with about 10 % NULLs, `rows` rows.
 pub fn mixed_batch(rows: usize) -> RecordBatch {
-    let null = |i: usize| i % 10 == 7;
-    let opt = |i: usize, v| if null(i) { None } else { Some(v) };
     let long = "the quick brown fox jumps over the lazy dog, again and again and again";
     let schema = Arc::new(Schema::new(vec![
         Field::new("id", DataType::Int64, true),
