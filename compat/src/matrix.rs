@@ -127,6 +127,7 @@ pub fn clients() -> Vec<Box<dyn Client>> {
         Box::new(tokio_pg::TokioPostgres(tokio_pg::Mode::NativeTls)),
         Box::new(SqlxPool),
         Box::new(RawProtocol),
+        Box::new(crate::clients::psql::Psql),
     ]
 }
 

@@ -2,6 +2,8 @@
 //! clients implement [`Client`] directly; out-of-process ones (other languages)
 //! plug in the same way through a JSON-lines program.
 
+pub mod external;
+pub mod psql;
 pub mod raw;
 pub mod sqlx_pool;
 pub mod tokio_pg;

@@ -1,0 +1,229 @@
+//! Out-of-process clients: a small program per language under
+//! `compat/clients/<language>/` drives one real driver and speaks JSON lines on
+//! stdin/stdout (`connect`, `query`, `metadata`, `reset`, `version`, `close`;
+//! see `compat/clients/README.md`).
+
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use async_trait::async_trait;
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+use super::{Client, Conn, Outcome, Param, Step};
+use crate::harness::{Target, TlsMode};
+
+/// Where the installers put interpreters and compiled programs.
+pub fn install_root() -> PathBuf {
+    std::env::var_os("COMPAT_INSTALL_ROOT")
+        .map_or_else(|| PathBuf::from("/opt/datapress-compat"), PathBuf::from)
+}
+
+/// The repository's `compat/clients` directory.
+pub fn sources() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("clients")
+}
+
+/// A client program started once per connection.
+pub struct External {
+    /// The name in the matrix.
+    pub name: String,
+    /// The command line.
+    pub command: Vec<PathBuf>,
+    /// Files that must exist for the client to run, with the installer to run if not.
+    pub requires: Vec<PathBuf>,
+    /// The installer that provides them.
+    pub installer: &'static str,
+}
+
+struct ExternalConn {
+    _child: Child,
+    stdin: ChildStdin,
+    stdout: Lines<BufReader<ChildStdout>>,
+}
+
+impl ExternalConn {
+    async fn call(&mut self, request: Value) -> Result<Value, String> {
+        let mut line = request.to_string();
+        line.push('\n');
+        self.stdin
+            .write_all(line.as_bytes())
+            .await
+            .map_err(|e| e.to_string())?;
+        self.stdin.flush().await.map_err(|e| e.to_string())?;
+        match self.stdout.next_line().await {
+            Ok(Some(reply)) => {
+                serde_json::from_str(&reply).map_err(|e| format!("bad reply {reply:?}: {e}"))
+            }
+            Ok(None) => Err("client program exited".into()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// Turns a reply into an outcome. Driver error texts often embed host and port,
+/// so errors compare by SQLSTATE only.
+fn outcome(reply: Result<Value, String>) -> Outcome {
+    let reply = match reply {
+        Ok(r) => r,
+        Err(e) => {
+            return Outcome::Error {
+                code: "client".into(),
+                message: e,
+            }
+        }
+    };
+    if reply["ok"] == json!(true) {
+        let columns: Vec<String> = reply["columns"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|c| c.as_str().unwrap_or_default().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if columns.is_empty() {
+            return Outcome::Done;
+        }
+        let rows = reply["rows"]
+            .as_array()
+            .map(|rows| {
+                rows.iter()
+                    .map(|r| {
+                        r.as_array()
+                            .map(|cells| {
+                                cells
+                                    .iter()
+                                    .map(|c| (!c.is_null()).then(|| c.to_string()))
+                                    .collect()
+                            })
+                            .unwrap_or_default()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        return Outcome::Rows {
+            columns,
+            types: vec![],
+            rows,
+        };
+    }
+    let error = &reply["error"];
+    let message = error["message"].as_str().unwrap_or_default().to_string();
+    match error["sqlstate"].as_str() {
+        Some(code) => Outcome::Error {
+            code: code.to_string(),
+            message: String::new(),
+        },
+        None if message.starts_with("not supported") => Outcome::Unsupported(message),
+        None => Outcome::Error {
+            code: "client".into(),
+            message,
+        },
+    }
+}
+
+fn param(p: &Param) -> Value {
+    match p {
+        Param::Int8(v) => json!(v),
+        Param::Int4(v) => json!(v),
+        Param::Float8(v) => json!(v),
+        Param::Text(v) => json!(v),
+        Param::Bool(v) => json!(v),
+    }
+}
+
+#[async_trait]
+impl Client for External {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn unavailable(&self) -> Option<String> {
+        let missing: Vec<String> = self
+            .requires
+            .iter()
+            .filter(|p| !p.exists())
+            .map(|p| p.display().to_string())
+            .collect();
+        (!missing.is_empty()).then(|| {
+            format!(
+                "not installed ({}); run {}",
+                missing.join(", "),
+                self.installer
+            )
+        })
+    }
+
+    async fn connect(&self, target: &Target) -> Result<Box<dyn Conn>, Outcome> {
+        let (program, args) = self
+            .command
+            .split_first()
+            .ok_or_else(|| Outcome::Unsupported("no command".into()))?;
+        let mut child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| Outcome::Error {
+                code: "client".into(),
+                message: e.to_string(),
+            })?;
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| Outcome::Unsupported("no stdin".into()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| Outcome::Unsupported("no stdout".into()))?;
+        let mut conn = ExternalConn {
+            _child: child,
+            stdin,
+            stdout: BufReader::new(stdout).lines(),
+        };
+        let sslmode = match target.tls {
+            TlsMode::Disable => "disable",
+            TlsMode::Require => "require",
+            TlsMode::VerifyFull => "verify-full",
+        };
+        let reply = conn
+            .call(json!({
+                "op": "connect",
+                "host": target.host,
+                "port": target.port,
+                "user": target.user,
+                "password": target.password,
+                "dbname": target.dbname,
+                "sslmode": sslmode,
+                "sslrootcert": target.ca_file,
+            }))
+            .await;
+        match outcome(reply) {
+            Outcome::Done | Outcome::Rows { .. } => Ok(Box::new(conn)),
+            other => Err(other),
+        }
+    }
+}
+
+#[async_trait]
+impl Conn for ExternalConn {
+    async fn run(&mut self, step: &Step) -> Outcome {
+        match step {
+            Step::Query { sql, params } => {
+                let params: Vec<Value> = params.iter().map(param).collect();
+                outcome(
+                    self.call(json!({"op": "query", "sql": sql, "params": params}))
+                        .await,
+                )
+            }
+            Step::PoolReset => outcome(self.call(json!({"op": "reset"})).await),
+            Step::Script(_) | Step::Portal { .. } => {
+                Outcome::Unsupported("not a driver operation".into())
+            }
+        }
+    }
+}
