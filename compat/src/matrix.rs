@@ -21,6 +21,8 @@ pub enum Cell {
     Fail(String),
     /// Could not run (a program is missing), and why.
     NotRun(String),
+    /// Cannot run on this machine at all (no Docker engine for a Docker-only client).
+    Unavailable(String),
     /// The scenario does not apply to this client (e.g. parameters in the simple protocol).
     NotApplicable(String),
 }
@@ -128,6 +130,8 @@ pub fn clients() -> Vec<Box<dyn Client>> {
         Box::new(SqlxPool),
         Box::new(RawProtocol),
         Box::new(crate::clients::psql::Psql),
+        Box::new(crate::clients::external::External::npgsql("4.0")),
+        Box::new(crate::clients::external::External::npgsql("current")),
     ]
 }
 
@@ -153,6 +157,11 @@ async fn run_case(client: &dyn Client, target: &Target, case: &Case) -> Vec<Outc
 pub async fn run_cell(world: &World, client: &dyn Client, scenario: &scenarios::Scenario) -> Cell {
     if let Some(reason) = client.unavailable() {
         return Cell::NotRun(reason);
+    }
+    if client.needs_docker() {
+        if let Err(reason) = crate::harness::docker::engine().await {
+            return Cell::Unavailable(reason);
+        }
     }
     let mut ran = 0;
     let mut skipped = Vec::new();

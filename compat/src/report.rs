@@ -37,6 +37,10 @@ pub fn markdown(rows: &[ClientRow]) -> String {
                     notes.push(format!("- {} / {scenario}: not run — {why}", row.client));
                     "not run".to_string()
                 }
+                Cell::Unavailable(why) => {
+                    notes.push(format!("- {} / {scenario}: not run — {why}", row.client));
+                    "not run".to_string()
+                }
                 Cell::NotApplicable(why) => {
                     notes.push(format!("- {} / {scenario}: n/a — {why}", row.client));
                     "n/a".to_string()

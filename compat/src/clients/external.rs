@@ -35,6 +35,33 @@ pub struct External {
     pub requires: Vec<PathBuf>,
     /// The installer that provides them.
     pub installer: &'static str,
+    /// Whether the program runs in a Docker container.
+    pub docker: bool,
+}
+
+impl External {
+    /// Npgsql in the image built from `docker/compat/npgsql` with tag `tag`.
+    pub fn npgsql(tag: &str) -> External {
+        let image = format!("datapress-compat-npgsql:{tag}");
+        External {
+            name: format!("Npgsql {tag} (Docker)"),
+            command: [
+                "docker",
+                "run",
+                "-i",
+                "--rm",
+                "--network",
+                "host",
+                image.as_str(),
+            ]
+            .iter()
+            .map(PathBuf::from)
+            .collect(),
+            requires: vec![],
+            installer: "docker build (see docker/compat/npgsql/Dockerfile)",
+            docker: true,
+        }
+    }
 }
 
 struct ExternalConn {
@@ -138,6 +165,10 @@ fn param(p: &Param) -> Value {
 impl Client for External {
     fn name(&self) -> String {
         self.name.clone()
+    }
+
+    fn needs_docker(&self) -> bool {
+        self.docker
     }
 
     fn unavailable(&self) -> Option<String> {

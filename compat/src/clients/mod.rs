@@ -118,6 +118,10 @@ pub trait Client: Send + Sync {
     fn unavailable(&self) -> Option<String> {
         None
     }
+    /// Whether it runs in a container (and so needs a Docker engine).
+    fn needs_docker(&self) -> bool {
+        false
+    }
     /// Connects; a refused connection is `Err` with the server's error.
     async fn connect(&self, target: &Target) -> Result<Box<dyn Conn>, Outcome>;
 }

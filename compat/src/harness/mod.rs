@@ -2,6 +2,7 @@
 //! PostgreSQL, both loaded with the same datasets and sharing TLS material.
 
 pub mod data;
+pub mod docker;
 pub mod oracle;
 pub mod ours;
 pub mod tls;
