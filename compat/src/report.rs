@@ -30,7 +30,13 @@ pub fn markdown(rows: &[ClientRow]) -> String {
             let mark = match cell {
                 Cell::Pass => "pass".to_string(),
                 Cell::Fail(why) => {
-                    notes.push(format!("- **{} / {scenario}: fail** — {why}", row.client));
+                    let known = crate::matrix::known_gap(&row.client, scenario)
+                        .map(|gap| format!(" (known gap: {gap})"))
+                        .unwrap_or_default();
+                    notes.push(format!(
+                        "- **{} / {scenario}: fail**{known} — {why}",
+                        row.client
+                    ));
                     "**fail**".to_string()
                 }
                 Cell::NotRun(why) => {

@@ -40,6 +40,23 @@ pub struct External {
 }
 
 impl External {
+    /// A Python driver run by `compat/clients/python/client.py` in the compat venv.
+    pub fn python(driver: &str) -> External {
+        let python = install_root().join("venv/bin/python");
+        External {
+            name: format!("Python {driver}"),
+            command: vec![
+                python.clone(),
+                sources().join("python/client.py"),
+                PathBuf::from("--driver"),
+                PathBuf::from(driver),
+            ],
+            requires: vec![python],
+            installer: "compat/clients/install-python.sh",
+            docker: false,
+        }
+    }
+
     /// Npgsql in the image built from `docker/compat/npgsql` with tag `tag`.
     pub fn npgsql(tag: &str) -> External {
         let image = format!("datapress-compat-npgsql:{tag}");
@@ -235,6 +252,12 @@ impl Client for External {
             .await;
         match outcome(reply) {
             Outcome::Done | Outcome::Rows { .. } => Ok(Box::new(conn)),
+            // libpq-based drivers report refused connections without a SQLSTATE,
+            // in a message naming the port: compare the rest of it.
+            Outcome::Error { code, message } => Err(Outcome::Error {
+                code,
+                message: message.replace(&format!("port {}", target.port), "port <port>"),
+            }),
             other => Err(other),
         }
     }
