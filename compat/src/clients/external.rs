@@ -57,6 +57,42 @@ impl External {
         }
     }
 
+    /// pgjdbc (Debian's jar) run by the compiled `compat/clients/java/JdbcClient.java`.
+    pub fn jdbc() -> External {
+        let classes = install_root().join("build/java");
+        let jar = PathBuf::from("/usr/share/java/postgresql.jar");
+        let classpath = format!("{}:{}", jar.display(), classes.display());
+        External {
+            name: "pgjdbc".into(),
+            command: vec![
+                PathBuf::from("java"),
+                PathBuf::from("-cp"),
+                PathBuf::from(classpath),
+                PathBuf::from("JdbcClient"),
+            ],
+            requires: vec![jar, classes.join("JdbcClient.class")],
+            installer: "compat/clients/install-jvm.sh",
+            docker: false,
+        }
+    }
+
+    /// A Node.js driver (`pg` or `postgres`) run by `compat/clients/node/client.js`.
+    pub fn node(driver: &str) -> External {
+        let dir = sources().join("node");
+        External {
+            name: format!("Node {driver}"),
+            command: vec![
+                PathBuf::from("node"),
+                dir.join("client.js"),
+                PathBuf::from("--driver"),
+                PathBuf::from(driver),
+            ],
+            requires: vec![dir.join("node_modules").join(driver)],
+            installer: "compat/clients/install-node.sh",
+            docker: false,
+        }
+    }
+
     /// Npgsql in the image built from `docker/compat/npgsql` with tag `tag`.
     pub fn npgsql(tag: &str) -> External {
         let image = format!("datapress-compat-npgsql:{tag}");
@@ -275,7 +311,7 @@ impl Conn for ExternalConn {
                 )
             }
             Step::PoolReset => outcome(self.call(json!({"op": "reset"})).await),
-            Step::Script(_) | Step::Portal { .. } => {
+            Step::Script(_) | Step::Portal { .. } | Step::ExecuteAfterDiscard(_) => {
                 Outcome::Unsupported("not a driver operation".into())
             }
         }

@@ -50,6 +50,9 @@ pub enum Step {
     },
     /// The client's own connection-pool reset.
     PoolReset,
+    /// Prepare a statement, run `DISCARD ALL`, then execute the prepared
+    /// statement (which must now be gone).
+    ExecuteAfterDiscard(String),
 }
 
 impl Step {

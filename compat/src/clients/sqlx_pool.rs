@@ -127,7 +127,7 @@ impl Conn for SqlxConn {
                     Err(e) => error_outcome(&e),
                 }
             }
-            Step::Script(_) | Step::Portal { .. } => {
+            Step::Script(_) | Step::Portal { .. } | Step::ExecuteAfterDiscard(_) => {
                 Outcome::Unsupported("not a sqlx operation".into())
             }
         }

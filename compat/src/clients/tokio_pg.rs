@@ -259,9 +259,22 @@ impl Conn for TokioConn {
             (Step::Portal { .. }, Mode::Simple) => {
                 Outcome::Unsupported("no portals in the simple protocol".into())
             }
-            (Step::Script(sql), Mode::Simple) => self.simple(sql).await,
-            (Step::Script(_), _) => {
-                Outcome::Unsupported("scripts run through the simple client".into())
+            (Step::Script(sql), _) => self.simple(sql).await,
+            (Step::ExecuteAfterDiscard(sql), Mode::Extended | Mode::NativeTls) => {
+                let statement = match self.client.prepare(sql).await {
+                    Ok(s) => s,
+                    Err(e) => return error_outcome(&e),
+                };
+                if let Err(e) = self.client.batch_execute("DISCARD ALL").await {
+                    return error_outcome(&e);
+                }
+                match self.client.query(&statement, &[]).await {
+                    Ok(rows) => rows_outcome(&statement, &rows),
+                    Err(e) => error_outcome(&e),
+                }
+            }
+            (Step::ExecuteAfterDiscard(_), Mode::Simple) => {
+                Outcome::Unsupported("no prepared statements in the simple protocol".into())
             }
             (Step::PoolReset, _) => Outcome::Unsupported("tokio-postgres has no pool".into()),
         }

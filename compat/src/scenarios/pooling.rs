@@ -2,7 +2,7 @@
 //! (Npgsql's and asyncpg's reset strings from CLIENTS.md), with their command
 //! tags, notices and the ReadyForQuery status byte.
 
-use super::{Case, Setup};
+use super::{Case, Compare, Setup};
 use crate::clients::Step;
 
 /// The cases.
@@ -58,6 +58,15 @@ pub fn cases() -> Vec<Case> {
                 script("ROLLBACK"),
             ],
         ),
+        // By SQLSTATE: the driver numbers its statements per client, so the names differ.
+        Case {
+            compare: Compare::CodeOnly,
+            ..Case::new(
+                "prepared statement executed after DISCARD ALL",
+                Setup::Password("cleartext"),
+                vec![Step::ExecuteAfterDiscard("SELECT id FROM accidents WHERE id = 1".into())],
+            )
+        },
         Case::new("driver pool reset", Setup::Password("cleartext"), vec![Step::PoolReset]),
     ]
 }

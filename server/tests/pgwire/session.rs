@@ -299,3 +299,116 @@ async fn connections_beyond_max_connections_get_53300() {
     assert_eq!(err.as_db_error().unwrap().code().code(), "53300");
     drop(first);
 }
+
+#[tokio::test]
+async fn a_cancel_with_the_wrong_secret_does_nothing() {
+    use tokio::io::AsyncWriteExt;
+    let s = TestServer::start("statement_timeout = \"3s\"").await;
+    let mut raw = s.raw().await;
+    let pid_row = raw.query("SELECT pg_backend_pid()").await;
+    let pid: i32 = String::from_utf8_lossy(&pid_row[1].body[6..])
+        .parse()
+        .unwrap();
+    raw.send(&[query(
+        "SELECT sum(a.id * b.id + c.id) FROM accidents a, accidents b, accidents c",
+    )])
+    .await;
+    let mut cancel = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    let mut packet = vec![0, 0, 0, 16, 0x04, 0xd2, 0x16, 0x2e];
+    packet.extend_from_slice(&pid.to_be_bytes());
+    packet.extend_from_slice(&12345i32.to_be_bytes()); // not the secret (odds 1 in 2^32)
+    cancel.write_all(&packet).await.unwrap();
+    drop(cancel);
+    let msgs = raw.until_ready().await;
+    let error = msgs.iter().find(|m| m.tag == b'E').unwrap();
+    // Only the statement timeout ends it, not the bogus cancel.
+    assert_eq!(
+        error.field(b'M').as_deref(),
+        Some("canceling statement due to statement timeout")
+    );
+}
+
+#[tokio::test]
+async fn gssenc_requests_are_declined_and_startup_continues() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = TestServer::start("").await;
+    let mut tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    tcp.write_all(&[0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x30])
+        .await
+        .unwrap();
+    let mut answer = [0u8; 1];
+    tcp.read_exact(&mut answer).await.unwrap();
+    assert_eq!(&answer, b"N");
+    tcp.write_all(&[0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f])
+        .await
+        .unwrap();
+    tcp.read_exact(&mut answer).await.unwrap();
+    assert_eq!(
+        &answer, b"N",
+        "no TLS configured: SSLRequest is declined too"
+    );
+}
+
+#[tokio::test]
+async fn protocol_3_2_is_negotiated_down_to_3_0() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = TestServer::start("").await;
+    let mut tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    let mut body = vec![0, 3, 0, 2];
+    body.extend_from_slice(b"user\0datapress\0_pq_.test_option\0x\0\0");
+    let mut packet = ((body.len() + 4) as i32).to_be_bytes().to_vec();
+    packet.extend_from_slice(&body);
+    tcp.write_all(&packet).await.unwrap();
+    let mut head = [0u8; 5];
+    tcp.read_exact(&mut head).await.unwrap();
+    assert_eq!(head[0], b'v');
+    let len = i32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize - 4;
+    let mut rest = vec![0u8; len];
+    tcp.read_exact(&mut rest).await.unwrap();
+    assert_eq!(&rest[..8], &[0, 0, 0, 0, 0, 0, 0, 1]);
+    assert_eq!(&rest[8..], b"_pq_.test_option\0");
+}
+
+#[tokio::test]
+async fn direct_tls_connections_are_accepted() {
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls;
+    let dir = tempfile::tempdir().unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".into()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let (cert_path, key_path) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+    std::fs::write(&cert_path, cert.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    let s = TestServer::start(&format!("tls_cert = {cert_path:?}\ntls_key = {key_path:?}")).await;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert.der().clone()).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"postgresql".to_vec()];
+    let tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .unwrap();
+    let mut packet = vec![0, 0, 0, 0, 0, 3, 0, 0];
+    packet.extend_from_slice(b"user\0datapress\0\0");
+    let len = (packet.len() as i32).to_be_bytes();
+    packet[..4].copy_from_slice(&len);
+    tls.write_all(&packet).await.unwrap();
+    let mut head = [0u8; 9];
+    tls.read_exact(&mut head).await.unwrap();
+    assert_eq!(
+        head,
+        [b'R', 0, 0, 0, 8, 0, 0, 0, 0],
+        "AuthenticationOk over direct TLS"
+    );
+}

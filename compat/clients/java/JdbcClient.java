@@ -1,0 +1,190 @@
+// pgjdbc behind the compat JSON-lines protocol: one request per line on stdin
+// (connect, query, reset, version, close), one JSON reply per line on stdout.
+// Every query is a PreparedStatement, so pgjdbc's extended protocol, named
+// statements (after prepareThreshold) and binary transfer are exercised.
+// Build: javac -cp /usr/share/java/postgresql.jar -d OUT JdbcClient.java
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.sql.*;
+import java.util.*;
+
+public class JdbcClient {
+    private static Connection conn;
+
+    public static void main(String[] args) throws Exception {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line;
+        while ((line = in.readLine()) != null) {
+            String reply;
+            try {
+                Map<String, Object> req = asMap(new Json(line).value());
+                String op = (String) req.get("op");
+                switch (op) {
+                    case "connect": reply = connect(req); break;
+                    case "query": reply = query(req); break;
+                    case "version": reply = "{\"ok\":true,\"driver\":\"pgjdbc\",\"version\":" + str(org.postgresql.Driver.getVersion()) + "}"; break;
+                    case "close": if (conn != null) conn.close(); reply = "{\"ok\":true}"; break;
+                    default: reply = fail(null, "not supported: " + op);
+                }
+            } catch (SQLException e) {
+                reply = fail(e.getSQLState(), e.getMessage());
+            } catch (Exception e) {
+                reply = fail(null, String.valueOf(e));
+            }
+            System.out.println(reply);
+            System.out.flush();
+        }
+    }
+
+    private static String connect(Map<String, Object> r) throws SQLException {
+        String url = "jdbc:postgresql://" + r.get("host") + ":" + num(r.get("port")) + "/" + r.get("dbname");
+        Properties p = new Properties();
+        p.setProperty("user", (String) r.get("user"));
+        if (r.get("password") != null) p.setProperty("password", (String) r.get("password"));
+        p.setProperty("sslmode", (String) r.get("sslmode"));
+        if (r.get("sslrootcert") != null) p.setProperty("sslrootcert", (String) r.get("sslrootcert"));
+        p.setProperty("prepareThreshold", "1");
+        conn = DriverManager.getConnection(url, p);
+        return "{\"ok\":true}";
+    }
+
+    private static String query(Map<String, Object> r) throws SQLException {
+        String sql = (String) r.get("sql");
+        List<Object> params = r.get("params") == null ? List.of() : asList(r.get("params"));
+        List<Object> ordered = new ArrayList<>();
+        StringBuilder jdbcSql = new StringBuilder();
+        for (int i = 0; i < sql.length(); i++) {
+            char c = sql.charAt(i);
+            int j = i + 1;
+            while (c == '$' && j < sql.length() && Character.isDigit(sql.charAt(j))) j++;
+            if (c == '$' && j > i + 1) {
+                ordered.add(params.get(Integer.parseInt(sql.substring(i + 1, j)) - 1));
+                jdbcSql.append('?');
+                i = j - 1;
+            } else {
+                jdbcSql.append(c);
+            }
+        }
+        try (PreparedStatement st = conn.prepareStatement(jdbcSql.toString())) {
+            for (int i = 0; i < ordered.size(); i++) st.setObject(i + 1, ordered.get(i));
+            if (!st.execute()) return "{\"ok\":true,\"columns\":[],\"rows\":[]}";
+            try (ResultSet rs = st.getResultSet()) {
+                ResultSetMetaData md = rs.getMetaData();
+                StringBuilder out = new StringBuilder("{\"ok\":true,\"columns\":[");
+                for (int i = 1; i <= md.getColumnCount(); i++) {
+                    if (i > 1) out.append(',');
+                    out.append(str(md.getColumnLabel(i) + ":" + md.getColumnTypeName(i)));
+                }
+                out.append("],\"rows\":[");
+                boolean first = true;
+                while (rs.next()) {
+                    out.append(first ? "[" : ",[");
+                    first = false;
+                    for (int i = 1; i <= md.getColumnCount(); i++) {
+                        if (i > 1) out.append(',');
+                        out.append(str(rs.getString(i)));
+                    }
+                    out.append(']');
+                }
+                return out.append("]}").toString();
+            }
+        }
+    }
+
+    private static String fail(String sqlstate, String message) {
+        return "{\"ok\":false,\"error\":{\"sqlstate\":" + str(sqlstate) + ",\"message\":" + str(message) + "}}";
+    }
+
+    private static long num(Object o) { return ((Number) o).longValue(); }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> asMap(Object o) { return (Map<String, Object>) o; }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> asList(Object o) { return (List<Object>) o; }
+
+    /** A JSON string literal, or null. */
+    private static String str(String s) {
+        if (s == null) return "null";
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') b.append('\\').append(c);
+            else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+            else b.append(c);
+        }
+        return b.append('"').toString();
+    }
+
+    /** A small JSON reader: objects, arrays, strings, numbers (Long or Double), booleans, null. */
+    private static final class Json {
+        private final String s;
+        private int i;
+
+        Json(String s) { this.s = s; }
+
+        Object value() {
+            skip();
+            char c = s.charAt(i);
+            if (c == '{') {
+                Map<String, Object> m = new LinkedHashMap<>();
+                i++;
+                skip();
+                if (s.charAt(i) == '}') { i++; return m; }
+                while (true) {
+                    skip();
+                    String k = (String) value();
+                    skip();
+                    i++; // ':'
+                    m.put(k, value());
+                    skip();
+                    if (s.charAt(i++) == '}') return m;
+                }
+            }
+            if (c == '[') {
+                List<Object> l = new ArrayList<>();
+                i++;
+                skip();
+                if (s.charAt(i) == ']') { i++; return l; }
+                while (true) {
+                    l.add(value());
+                    skip();
+                    if (s.charAt(i++) == ']') return l;
+                }
+            }
+            if (c == '"') {
+                StringBuilder b = new StringBuilder();
+                i++;
+                while (s.charAt(i) != '"') {
+                    char ch = s.charAt(i++);
+                    if (ch == '\\') {
+                        char e = s.charAt(i++);
+                        switch (e) {
+                            case 'n': b.append('\n'); break;
+                            case 't': b.append('\t'); break;
+                            case 'r': b.append('\r'); break;
+                            case 'b': b.append('\b'); break;
+                            case 'f': b.append('\f'); break;
+                            case 'u': b.append((char) Integer.parseInt(s.substring(i, i + 4), 16)); i += 4; break;
+                            default: b.append(e);
+                        }
+                    } else {
+                        b.append(ch);
+                    }
+                }
+                i++;
+                return b.toString();
+            }
+            if (s.startsWith("true", i)) { i += 4; return Boolean.TRUE; }
+            if (s.startsWith("false", i)) { i += 5; return Boolean.FALSE; }
+            if (s.startsWith("null", i)) { i += 4; return null; }
+            int start = i;
+            while (i < s.length() && "+-0123456789.eE".indexOf(s.charAt(i)) >= 0) i++;
+            String n = s.substring(start, i);
+            return n.contains(".") || n.contains("e") || n.contains("E") ? (Object) Double.parseDouble(n) : (Object) Long.parseLong(n);
+        }
+
+        private void skip() { while (i < s.length() && Character.isWhitespace(s.charAt(i))) i++; }
+    }
+}
