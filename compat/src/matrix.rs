@@ -81,6 +81,15 @@ impl World {
         }
     }
 
+    /// The loopback DataPress with password auth `method`.
+    fn with_auth(&self, method: &str) -> &Ours {
+        match method {
+            "md5" => &self.md5,
+            "scram-sha-256" => &self.scram,
+            _ => &self.cleartext,
+        }
+    }
+
     /// (DataPress target, oracle target) for a setup.
     fn targets(&self, setup: Setup) -> (Target, Target) {
         let o = self.oracle.port;
@@ -91,11 +100,7 @@ impl World {
                 self.target(o, "postgres", None, plain),
             ),
             Setup::Password(method) => {
-                let ours = match method {
-                    "md5" => &self.md5,
-                    "scram-sha-256" => &self.scram,
-                    _ => &self.cleartext,
-                };
+                let ours = self.with_auth(method);
                 (
                     self.target(ours.port, "datapress", pw, plain),
                     self.target(o, "datapress", pw, plain),
@@ -109,10 +114,17 @@ impl World {
                 self.target(self.cleartext.port, "nobody", pw, plain),
                 self.target(o, "nobody", pw, plain),
             ),
-            // SCRAM over TLS: clients that can negotiate SCRAM-SHA-256-PLUS (channel binding) do.
-            Setup::Tls(mode) => (
-                self.target(self.scram.port, "datapress", pw, mode),
-                self.target(o, "datapress", pw, mode),
+            // Over TLS, clients that can negotiate SCRAM-SHA-256-PLUS (channel binding) do.
+            Setup::Tls(mode, method) => {
+                let ours = self.with_auth(method);
+                (
+                    self.target(ours.port, "datapress", pw, mode),
+                    self.target(o, "datapress", pw, mode),
+                )
+            }
+            Setup::TlsPublic(mode) => (
+                self.target(self.public.port, "datapress", pw, mode),
+                self.target(o, "tlsonly", pw, mode),
             ),
             Setup::PlaintextToTlsOnly => (
                 self.target(self.public.port, "datapress", pw, plain),

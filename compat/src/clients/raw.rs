@@ -86,6 +86,11 @@ impl Client for RawProtocol {
     }
 
     async fn connect(&self, target: &Target) -> Result<Box<dyn Conn>, Outcome> {
+        if target.tls != crate::harness::TlsMode::Disable {
+            return Err(Outcome::Unsupported(
+                "the raw client speaks plaintext only".into(),
+            ));
+        }
         let io_err = |e: std::io::Error| Outcome::Error {
             code: "client".into(),
             message: e.to_string(),

@@ -21,8 +21,11 @@ pub enum Setup {
     UnknownUser,
     /// DataPress without a password on loopback; the oracle's trusted superuser.
     Trusted,
-    /// SCRAM password auth over TLS in this mode.
-    Tls(crate::harness::TlsMode),
+    /// Password auth over TLS in this mode, with this DataPress `auth_method`
+    /// on loopback (oracle: SCRAM).
+    Tls(crate::harness::TlsMode, &'static str),
+    /// SCRAM over TLS to the `0.0.0.0` listener (connecting through 127.0.0.1).
+    TlsPublic(crate::harness::TlsMode),
     /// A plaintext client against a listener that requires TLS.
     PlaintextToTlsOnly,
 }

@@ -9,10 +9,34 @@ use crate::harness::TlsMode;
 pub fn cases() -> Vec<Case> {
     let probe = || vec![Step::query("SELECT 1::int4 AS one")];
     vec![
-        Case::new("sslmode=require", Setup::Tls(TlsMode::Require), probe()),
         Case::new(
-            "sslmode=verify-full",
-            Setup::Tls(TlsMode::VerifyFull),
+            "sslmode=require, SCRAM",
+            Setup::Tls(TlsMode::Require, "scram-sha-256"),
+            probe(),
+        ),
+        Case::new(
+            "sslmode=verify-full, SCRAM",
+            Setup::Tls(TlsMode::VerifyFull, "scram-sha-256"),
+            probe(),
+        ),
+        Case::new(
+            "sslmode=verify-full, cleartext password",
+            Setup::Tls(TlsMode::VerifyFull, "cleartext"),
+            probe(),
+        ),
+        Case::new(
+            "sslmode=verify-full, md5",
+            Setup::Tls(TlsMode::VerifyFull, "md5"),
+            probe(),
+        ),
+        Case::new(
+            "0.0.0.0 listener, sslmode=require",
+            Setup::TlsPublic(TlsMode::Require),
+            probe(),
+        ),
+        Case::new(
+            "0.0.0.0 listener, sslmode=verify-full",
+            Setup::TlsPublic(TlsMode::VerifyFull),
             probe(),
         ),
         Case {
