@@ -137,22 +137,11 @@ impl World {
 /// Cells known to fail, each with the open issue that covers it. They are
 /// shown as failures in COMPAT.md but do not fail the test run; a listed cell
 /// that starts passing does, so the list cannot go stale.
-pub const KNOWN_GAPS: &[(&str, &str, &str)] = &[
-    ("Python asyncpg", "types", ASYNCPG),
-    ("pgjdbc", "types", PGJDBC),
-    ("Node postgres", "auth", POSTGRES_JS),
-    ("Node postgres", "tls", POSTGRES_JS),
-    ("Node postgres", "extended", POSTGRES_JS),
-    ("Node postgres", "types", POSTGRES_JS),
-    ("Node postgres", "errors", POSTGRES_JS),
-];
-
-const ASYNCPG: &str =
-    "asyncpg introspects column types through pg_catalog.pg_type (issue 6: catalog emulation)";
-const PGJDBC: &str =
-    "pgjdbc's TypeInfoCache looks up array and unknown types in pg_catalog.pg_type (issue 6)";
-const POSTGRES_JS: &str =
-    "postgres.js loads array types from pg_catalog.pg_type on connect (issue 6)";
+pub const KNOWN_GAPS: &[(&str, &str, &str)] = &[(
+    "Python asyncpg",
+    "types",
+    "asyncpg introspects column types with a recursive query over pg_catalog.pg_type, pg_range and more (issue 6: catalog emulation)",
+)];
 
 /// The known-gap reason of a cell, if it is listed.
 pub fn known_gap(client: &str, scenario: &str) -> Option<&'static str> {

@@ -45,6 +45,7 @@ impl Engine {
             "public",
             Arc::new(DatasetSchema::new(Arc::clone(&registry))),
         )?;
+        catalog.register_schema("pg_catalog", crate::catalog::pg_catalog::schema()?)?;
         let catalogs = MemoryCatalogProviderList::new();
         datafusion::catalog::CatalogProviderList::register_catalog(
             &catalogs,

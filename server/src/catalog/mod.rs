@@ -2,3 +2,4 @@
 //! `pg_catalog` / `information_schema` tables) that clients query on connect.
 
 pub mod functions;
+pub mod pg_catalog;

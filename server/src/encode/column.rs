@@ -100,6 +100,16 @@ pub fn encode_column(
         D::Int32 => int_column::<Int32Type, i32>(a, binary, out),
         D::UInt16 => int_column::<UInt16Type, i32>(a, binary, out),
         D::Int64 => int_column::<Int64Type, i64>(a, binary, out),
+        D::UInt32 if pg_type == PgType::Scalar(PgScalar::Oid) => {
+            let arr = a.as_primitive::<UInt32Type>();
+            out.encode_each(a, |i, buf| {
+                if binary {
+                    buf.extend_from_slice(&arr.value(i).to_be_bytes());
+                } else {
+                    text::write_int(arr.value(i), buf);
+                }
+            });
+        }
         D::UInt32 => int_column::<UInt32Type, i64>(a, binary, out),
         D::UInt64 => {
             let arr = a.as_primitive::<UInt64Type>();

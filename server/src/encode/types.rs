@@ -69,7 +69,15 @@ pub enum PgScalar {
     Uuid,
     /// `json`
     Json,
+    /// `oid` (catalog columns; tagged with [`PG_TYPE_METADATA`] = `oid`)
+    Oid,
+    /// `"char"` (catalog columns; tagged with [`PG_TYPE_METADATA`] = `char`)
+    Char,
 }
+
+/// Field metadata key naming the PG type of a catalog column whose Arrow type
+/// alone is ambiguous (`oid` is a UInt32, `"char"` a one-character string).
+pub const PG_TYPE_METADATA: &str = "datapress.pg_type";
 
 impl PgScalar {
     /// The type's OID.
@@ -91,6 +99,8 @@ impl PgScalar {
             PgScalar::Interval => oid::INTERVAL,
             PgScalar::Uuid => oid::UUID,
             PgScalar::Json => oid::JSON,
+            PgScalar::Oid => oid::OID,
+            PgScalar::Char => oid::CHAR,
         }
     }
 
@@ -113,15 +123,17 @@ impl PgScalar {
             PgScalar::Interval => 1187,
             PgScalar::Uuid => 2951,
             PgScalar::Json => 199,
+            PgScalar::Oid => 1028,
+            PgScalar::Char => 1002,
         }
     }
 
     /// `pg_type.typlen`: the fixed size in bytes, or -1 for variable length.
     pub fn typlen(self) -> i16 {
         match self {
-            PgScalar::Bool => 1,
+            PgScalar::Bool | PgScalar::Char => 1,
             PgScalar::Int2 => 2,
-            PgScalar::Int4 | PgScalar::Float4 | PgScalar::Date => 4,
+            PgScalar::Int4 | PgScalar::Float4 | PgScalar::Date | PgScalar::Oid => 4,
             PgScalar::Int8
             | PgScalar::Float8
             | PgScalar::Time
@@ -168,6 +180,11 @@ pub fn pg_type_of(field: &Field) -> (PgType, i32) {
             "arrow.json" => return (PgType::Scalar(PgScalar::Json), -1),
             _ => {}
         }
+    }
+    match field.metadata().get(PG_TYPE_METADATA).map(String::as_str) {
+        Some("oid") => return (PgType::Scalar(PgScalar::Oid), -1),
+        Some("char") => return (PgType::Scalar(PgScalar::Char), -1),
+        _ => {}
     }
     pg_type_of_data_type(field.data_type())
 }

@@ -137,11 +137,29 @@ impl Session {
             }
             None => Vec::new(),
         };
+        let fields = match &plan {
+            Some(plan) => plan
+                .get_parameter_fields()
+                .map_err(|e| PgError::from_datafusion(&e))?,
+            None => Default::default(),
+        };
+        let count = inferred.len().max(declared.len());
+        let param_oids = (0..count)
+            .map(|i| {
+                let field = fields.get(&format!("${}", i + 1)).cloned().flatten();
+                super::params::reported_oid(
+                    declared.get(i).copied().unwrap_or(0),
+                    field.as_deref(),
+                    inferred.get(i).and_then(|t| t.as_ref()),
+                )
+            })
+            .collect();
         let mut prepared = Prepared {
             statement,
             plan,
             declared,
             inferred,
+            param_oids,
             shape,
         };
         if prepared.shape.is_none() {

@@ -3,13 +3,13 @@
 
 use std::collections::HashMap;
 
-use datafusion::arrow::datatypes::{DataType, TimeUnit};
+use datafusion::arrow::datatypes::{DataType, Field, TimeUnit};
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{Expr, LogicalPlan};
 
 use crate::encode::binary::{PG_EPOCH_DAYS, PG_EPOCH_MICROS};
-use crate::encode::types::{oid, pg_type_of_data_type};
+use crate::encode::types::{oid, pg_type_of, pg_type_of_data_type};
 use crate::encode::Format;
 use crate::errors::{sqlstate, PgError};
 
@@ -73,10 +73,15 @@ pub fn infer_from_context(plan: &LogicalPlan) -> HashMap<String, DataType> {
 }
 
 /// The OID reported in ParameterDescription: the declared type, else the
-/// inferred one, else text (as PG resolves an unknown-typed parameter).
-pub fn reported_oid(declared: u32, inferred: Option<&DataType>) -> u32 {
+/// engine's field for the placeholder (whose metadata may name a catalog type
+/// such as `oid`), else the inferred type, else text (as PG resolves an
+/// unknown-typed parameter).
+pub fn reported_oid(declared: u32, field: Option<&Field>, inferred: Option<&DataType>) -> u32 {
     if declared != 0 {
         return declared;
+    }
+    if let Some(field) = field.filter(|f| !f.metadata().is_empty()) {
+        return pg_type_of(field).0.oid();
     }
     match inferred {
         Some(DataType::Null) | None => oid::TEXT,

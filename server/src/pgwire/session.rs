@@ -88,6 +88,8 @@ pub struct Prepared {
     pub declared: Vec<u32>,
     /// Parameter types the engine inferred.
     pub inferred: Vec<Option<DataType>>,
+    /// The parameter type OIDs reported in ParameterDescription.
+    pub param_oids: Vec<u32>,
     /// The result columns, when the statement returns rows.
     pub shape: Option<Shape>,
 }
@@ -429,7 +431,8 @@ impl Session {
         let param_formats = expand_formats(param_formats, values.len(), "parameter")?;
         let mut scalars = Vec::with_capacity(values.len());
         for (i, value) in values.iter().enumerate() {
-            let declared = prepared.declared.get(i).copied().unwrap_or(0);
+            // Decode as the type the client was told in ParameterDescription.
+            let declared = prepared.param_oids.get(i).copied().unwrap_or(0);
             let target = prepared.inferred.get(i).and_then(|t| t.as_ref());
             scalars.push(params::decode(
                 value.as_deref(),
@@ -477,15 +480,7 @@ impl Session {
                     format!("prepared statement \"{name}\" does not exist"),
                 )
             })?;
-            let count = prepared.inferred.len().max(prepared.declared.len());
-            let oids: Vec<u32> = (0..count)
-                .map(|i| {
-                    params::reported_oid(
-                        prepared.declared.get(i).copied().unwrap_or(0),
-                        prepared.inferred.get(i).and_then(|t| t.as_ref()),
-                    )
-                })
-                .collect();
+            let oids = prepared.param_oids.clone();
             messages::parameter_description(&mut self.wbuf, &oids);
             let shape = self.statement_shape(&prepared);
             self.describe_rows(shape.as_ref(), &[]);

@@ -185,3 +185,35 @@ async fn float_output_follows_extra_float_digits() {
     c.batch_execute("SET extra_float_digits = 0").await.unwrap();
     assert_eq!(text("SELECT 0.1::float8 + 0.2::float8").await, "0.3");
 }
+
+#[tokio::test]
+async fn pg_type_lists_the_types_we_send_with_oid_columns() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    // The array-type query postgres.js sends on connect.
+    let rows = c
+        .query(
+            "select b.oid, b.typarray from pg_catalog.pg_type a left join pg_catalog.pg_type b on b.oid = a.typelem \
+             where a.typcategory = 'A' group by b.oid, b.typarray order by b.oid",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows[0].columns()[0].type_().oid(), 26);
+    let pairs: Vec<(u32, u32)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    assert!(
+        pairs.contains(&(23, 1007)) && pairs.contains(&(2950, 2951)),
+        "{pairs:?}"
+    );
+    // pgjdbc's TypeInfoCache lookup by OID.
+    let row = c
+        .query_one(
+            "SELECT n.nspname = ANY(current_schemas(true)), n.nspname, t.typname FROM pg_catalog.pg_type t \
+             JOIN pg_catalog.pg_namespace n ON t.typnamespace = n.oid WHERE t.oid = $1",
+            &[&1007u32],
+        )
+        .await
+        .unwrap();
+    assert!(row.get::<_, bool>(0));
+    assert_eq!(row.get::<_, String>(2), "_int4");
+}
