@@ -267,7 +267,17 @@ pub async fn run() -> anyhow::Result<Vec<ClientRow>> {
     let world = World::start().await?;
     let scenarios = scenarios::all();
     let mut rows = Vec::new();
+    // COMPAT_CLIENT=pgjdbc runs only the clients whose name contains that text.
+    let only = std::env::var("COMPAT_CLIENT")
+        .ok()
+        .map(|s| s.to_lowercase());
     for client in clients() {
+        if only
+            .as_ref()
+            .is_some_and(|o| !client.name().to_lowercase().contains(o))
+        {
+            continue;
+        }
         let mut cells = Vec::new();
         for scenario in &scenarios {
             cells.push((
