@@ -87,15 +87,37 @@ impl Registry {
     }
 }
 
-/// A stable OID for a dataset's table, derived from its name (FNV-1a), in the
-/// range PG uses for user objects, so it survives restarts and reloads.
-pub fn dataset_oid(name: &str) -> u32 {
+/// The first OID PostgreSQL gives user objects.
+const FIRST_USER_OID: u32 = 16_384;
+
+/// The preferred OID of a dataset's table, derived from its name (FNV-1a), in
+/// the range PG uses for user objects, so it survives restarts and reloads.
+fn preferred_oid(name: &str) -> u32 {
     let mut hash: u32 = 0x811c_9dc5;
     for b in name.bytes() {
         hash ^= u32::from(b);
         hash = hash.wrapping_mul(0x0100_0193);
     }
-    16_384 + hash % 1_000_000_000
+    // Four apart: room for the table, its row type and its row array type.
+    FIRST_USER_OID + (hash % 1_000_000) * 4
+}
+
+impl Registry {
+    /// Every dataset with its table OID, ordered by name. A name whose
+    /// preferred OID is taken by an earlier name takes the next free slot.
+    pub fn with_oids(&self) -> Vec<(u32, Dataset)> {
+        let mut taken = std::collections::HashSet::new();
+        self.list()
+            .into_iter()
+            .map(|d| {
+                let mut oid = preferred_oid(&d.config.name);
+                while !taken.insert(oid) {
+                    oid = oid.wrapping_add(4).max(FIRST_USER_OID);
+                }
+                (oid, d)
+            })
+            .collect()
+    }
 }
 
 async fn load_table(

@@ -10,6 +10,7 @@ use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::execution::SessionStateDefaults;
 use datafusion::prelude::SessionConfig;
 
+use crate::catalog::catalog_functions::catalog_functions;
 use crate::catalog::functions::{session_functions, SessionInfo};
 use crate::config::DatasetConfig;
 use crate::datasets::{DatasetError, DatasetSchema, Registry};
@@ -33,7 +34,7 @@ impl Engine {
         let mut config = SessionConfig::new()
             .with_default_catalog_and_schema(CATALOG, "public")
             .with_create_default_catalog_and_schema(false)
-            .with_information_schema(true)
+            .with_information_schema(false)
             .with_batch_size(8192);
         config.options_mut().sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
         let mut runtime = RuntimeEnvBuilder::new();
@@ -45,7 +46,11 @@ impl Engine {
             "public",
             Arc::new(DatasetSchema::new(Arc::clone(&registry))),
         )?;
-        catalog.register_schema("pg_catalog", crate::catalog::pg_catalog::schema()?)?;
+        catalog.register_schema("pg_catalog", crate::catalog::pg_catalog::schema(&registry)?)?;
+        catalog.register_schema(
+            "information_schema",
+            crate::catalog::information_schema::schema(&registry)?,
+        )?;
         let catalogs = MemoryCatalogProviderList::new();
         datafusion::catalog::CatalogProviderList::register_catalog(
             &catalogs,
@@ -78,7 +83,11 @@ impl Engine {
     /// A fresh session state for one connection, with its session functions.
     pub fn session_state(&self, info: &Arc<SessionInfo>) -> SessionState {
         let mut state = self.template.clone();
-        for f in session_functions(info) {
+        state.config_mut().set_extension(Arc::clone(info));
+        let functions = session_functions(info)
+            .into_iter()
+            .chain(catalog_functions(info, &self.registry));
+        for f in functions {
             let _ = datafusion::execution::FunctionRegistry::register_udf(&mut state, Arc::new(f));
         }
         state

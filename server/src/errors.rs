@@ -44,6 +44,7 @@ pub mod sqlstate {
     pub const ADMIN_SHUTDOWN: &str = "57P01";
     pub const CHARACTER_NOT_IN_REPERTOIRE: &str = "22021";
     pub const INDETERMINATE_DATATYPE: &str = "42P18";
+    pub const INVALID_SCHEMA_NAME: &str = "3F000";
 }
 
 /// Severity of an ErrorResponse or NoticeResponse.

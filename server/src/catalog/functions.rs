@@ -6,14 +6,15 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
-use datafusion::arrow::datatypes::{DataType, Field};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
-    Volatility,
+    ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    TypeSignature, Volatility,
 };
 
+use crate::encode::types::PG_TYPE_METADATA;
 use crate::errors::PgError;
 use crate::settings::{Settings, SERVER_VERSION};
 
@@ -37,6 +38,8 @@ struct SessionFunction {
     name: &'static str,
     signature: Signature,
     return_type: DataType,
+    /// The PG type the result is sent as when the Arrow type alone is ambiguous (`oid`).
+    pg_type: Option<&'static str>,
     session: Arc<SessionInfo>,
     body: Box<Body>,
 }
@@ -69,16 +72,28 @@ impl ScalarUDFImpl for SessionFunction {
     fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
         Ok(self.return_type.clone())
     }
+    fn return_field_from_args(&self, _args: ReturnFieldArgs) -> Result<FieldRef> {
+        let field = Field::new(self.name, self.return_type.clone(), true);
+        Ok(Arc::new(match self.pg_type {
+            Some(tag) => field.with_metadata(std::collections::HashMap::from([(
+                PG_TYPE_METADATA.to_string(),
+                tag.to_string(),
+            )])),
+            None => field,
+        }))
+    }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         (self.body)(&self.session, &args.args, args.number_rows)
     }
 }
 
-fn utf8(value: impl Into<String>) -> ColumnarValue {
+/// A text scalar.
+pub(super) fn utf8(value: impl Into<String>) -> ColumnarValue {
     ColumnarValue::Scalar(ScalarValue::Utf8(Some(value.into())))
 }
 
-fn function(
+/// A scalar UDF named `name` whose body sees the session.
+pub(super) fn function(
     session: &Arc<SessionInfo>,
     name: &'static str,
     args: TypeSignature,
@@ -93,13 +108,34 @@ fn function(
         name,
         signature: Signature::new(args, volatility),
         return_type,
+        pg_type: None,
+        session: Arc::clone(session),
+        body: Box::new(body),
+    })
+}
+
+/// As [`function`], for a function whose result is an `oid`.
+pub(super) fn oid_function(
+    session: &Arc<SessionInfo>,
+    name: &'static str,
+    args: TypeSignature,
+    body: impl Fn(&SessionInfo, &[ColumnarValue], usize) -> Result<ColumnarValue>
+        + Send
+        + Sync
+        + 'static,
+) -> ScalarUDF {
+    ScalarUDF::new_from_impl(SessionFunction {
+        name,
+        signature: Signature::new(args, Volatility::Stable),
+        return_type: DataType::UInt32,
+        pg_type: Some("oid"),
         session: Arc::clone(session),
         body: Box::new(body),
     })
 }
 
 /// Evaluates a text function of text arguments row by row (scalars stay scalars).
-fn map_text_rows(
+pub(super) fn map_text_rows(
     args: &[ColumnarValue],
     rows: usize,
     mut f: impl FnMut(&[Option<&str>]) -> Result<Option<String>>,

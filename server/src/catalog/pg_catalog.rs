@@ -1,256 +1,996 @@
-//! The `pg_catalog` schema: PostgreSQL's built-in types (`pg_type`) and
-//! namespaces (`pg_namespace`) with PG's columns, OIDs and types, so drivers
-//! that load type information on connect (pgjdbc's TypeInfoCache, postgres.js,
-//! asyncpg) find the types DataPress sends. Tables describing the datasets
-//! (`pg_class`, `pg_attribute`, …) are not here yet.
+//! The `pg_catalog` schema: PostgreSQL's system catalogs and views with PG 15's
+//! columns and types, generated at every scan from the dataset registry (each
+//! dataset is a table of `public`) and the scanning session. Catalogs that
+//! describe things DataPress does not have (indexes, constraints, enums,
+//! ranges, …) are present with their columns and no rows, as PG shows them for
+//! a database without such objects.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{
-    ArrayRef, BooleanArray, Int16Array, Int32Array, StringArray, UInt32Array,
-};
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
-use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
-use datafusion::datasource::MemTable;
 use datafusion::error::Result;
 
-use crate::encode::types::PG_TYPE_METADATA;
+use super::builtin_types::{type_rows, TypeRow};
+use super::table::{CatalogTable, Cell, Context, Kind, Rows};
+use crate::datasets::{Dataset, Registry};
+use crate::encode::types::{pg_type_of, PgType};
+
+use Kind::*;
 
 /// OID of the `pg_catalog` namespace.
 pub const PG_CATALOG_OID: u32 = 11;
 /// OID of the `public` namespace.
 pub const PUBLIC_OID: u32 = 2200;
-
-/// One built-in base type: (oid, name, typlen, typbyval, typcategory, array oid).
-const BASE_TYPES: &[(u32, &str, i16, bool, &str, u32)] = &[
-    (16, "bool", 1, true, "B", 1000),
-    (17, "bytea", -1, false, "U", 1001),
-    (18, "char", 1, true, "Z", 1002),
-    (19, "name", 64, false, "S", 1003),
-    (20, "int8", 8, true, "N", 1016),
-    (21, "int2", 2, true, "N", 1005),
-    (23, "int4", 4, true, "N", 1007),
-    (25, "text", -1, false, "S", 1009),
-    (26, "oid", 4, true, "N", 1028),
-    (114, "json", -1, false, "U", 199),
-    (700, "float4", 4, true, "N", 1021),
-    (701, "float8", 8, true, "N", 1022),
-    (705, "unknown", -2, false, "X", 0),
-    (1043, "varchar", -1, false, "S", 1015),
-    (1082, "date", 4, true, "D", 1182),
-    (1083, "time", 8, true, "D", 1183),
-    (1114, "timestamp", 8, true, "D", 1115),
-    (1184, "timestamptz", 8, true, "D", 1185),
-    (1186, "interval", 16, false, "T", 1187),
-    (1700, "numeric", -1, false, "N", 1231),
-    (2278, "void", 4, true, "P", 0),
-    (2950, "uuid", 16, false, "U", 2951),
-    (3802, "jsonb", -1, false, "U", 3807),
+/// OID of the `information_schema` namespace.
+pub const INFORMATION_SCHEMA_OID: u32 = 13_000;
+/// OID of the bootstrap superuser, the owner of everything.
+pub const OWNER_OID: u32 = 10;
+/// OID of the one database.
+pub const DATABASE_OID: u32 = 16_383;
+/// The OIDs of a few catalogs clients name as `'pg_class'::regclass`.
+pub const CATALOG_TABLE_OIDS: &[(&str, u32)] = &[
+    ("pg_type", 1247),
+    ("pg_attribute", 1249),
+    ("pg_proc", 1255),
+    ("pg_class", 1259),
+    ("pg_namespace", 2615),
+    ("pg_constraint", 2606),
+    ("pg_database", 1262),
+    ("pg_description", 2609),
 ];
 
-/// Types whose I/O functions PG names `x_in` rather than `xin`.
-const UNDERSCORE_IO: &[&str] = &[
-    "date",
-    "time",
-    "timestamp",
-    "timestamptz",
-    "interval",
-    "numeric",
-    "uuid",
-    "json",
-    "jsonb",
-    "void",
-];
-
-fn oid_field(name: &str) -> Field {
-    let meta = HashMap::from([(PG_TYPE_METADATA.to_string(), "oid".to_string())]);
-    Field::new(name, DataType::UInt32, false).with_metadata(meta)
+/// The user clients see (the configured one, when a session scans).
+fn user(ctx: &Context<'_>) -> String {
+    ctx.session
+        .as_ref()
+        .map_or_else(|| "datapress".to_string(), |s| s.user.clone())
 }
 
-fn char_field(name: &str) -> Field {
-    let meta = HashMap::from([(PG_TYPE_METADATA.to_string(), "char".to_string())]);
-    Field::new(name, DataType::Utf8, false).with_metadata(meta)
+fn database(ctx: &Context<'_>) -> String {
+    ctx.session
+        .as_ref()
+        .map_or_else(|| "datapress".to_string(), |s| s.database.clone())
 }
 
-/// One `pg_type` row.
-struct TypeRow {
-    oid: u32,
-    name: String,
-    len: i16,
-    byval: bool,
-    category: &'static str,
-    elem: u32,
-    array: u32,
-    io: String,
-}
-
-fn type_rows() -> Vec<TypeRow> {
-    let mut rows = Vec::new();
-    for &(oid, name, len, byval, category, array) in BASE_TYPES {
-        let io = if UNDERSCORE_IO.contains(&name) {
-            format!("{name}_")
-        } else {
-            name.to_string()
-        };
-        rows.push(TypeRow {
-            oid,
-            name: name.into(),
-            len,
-            byval,
-            category,
-            elem: 0,
-            array,
-            io,
-        });
-        if array != 0 {
-            rows.push(TypeRow {
-                oid: array,
-                name: format!("_{name}"),
-                len: -1,
-                byval: false,
-                category: "A",
-                elem: oid,
-                array: 0,
-                io: "array_".into(),
-            });
+/// Each dataset column: (table oid, dataset, attnum, field).
+fn dataset_columns(
+    ctx: &Context<'_>,
+) -> Vec<(u32, Dataset, i16, datafusion::arrow::datatypes::FieldRef)> {
+    let mut out = Vec::new();
+    for (oid, d) in ctx.registry.with_oids() {
+        let schema = d.table.schema();
+        for (i, f) in schema.fields().iter().enumerate() {
+            out.push((oid, d.clone(), (i + 1) as i16, Arc::clone(f)));
         }
     }
-    rows.sort_by_key(|r| r.oid);
-    rows
+    out
 }
 
-fn pg_type() -> Result<MemTable> {
-    let rows = type_rows();
-    let schema = Arc::new(Schema::new(vec![
-        oid_field("oid"),
-        Field::new("typname", DataType::Utf8, false),
-        oid_field("typnamespace"),
-        oid_field("typowner"),
-        Field::new("typlen", DataType::Int16, false),
-        Field::new("typbyval", DataType::Boolean, false),
-        char_field("typtype"),
-        char_field("typcategory"),
-        Field::new("typispreferred", DataType::Boolean, false),
-        Field::new("typisdefined", DataType::Boolean, false),
-        char_field("typdelim"),
-        oid_field("typrelid"),
-        oid_field("typelem"),
-        oid_field("typarray"),
-        Field::new("typinput", DataType::Utf8, false),
-        Field::new("typoutput", DataType::Utf8, false),
-        Field::new("typreceive", DataType::Utf8, false),
-        Field::new("typsend", DataType::Utf8, false),
-        char_field("typalign"),
-        char_field("typstorage"),
-        Field::new("typnotnull", DataType::Boolean, false),
-        oid_field("typbasetype"),
-        Field::new("typtypmod", DataType::Int32, false),
-        Field::new("typndims", DataType::Int32, false),
-        oid_field("typcollation"),
-    ]));
-    let oids = |f: &dyn Fn(&TypeRow) -> u32| -> ArrayRef {
-        Arc::new(UInt32Array::from_iter_values(rows.iter().map(f)))
-    };
-    let texts = |f: &dyn Fn(&TypeRow) -> String| -> ArrayRef {
-        Arc::new(StringArray::from_iter_values(rows.iter().map(f)))
-    };
-    let bools = |f: &dyn Fn(&TypeRow) -> bool| -> ArrayRef {
-        Arc::new(BooleanArray::from_iter(rows.iter().map(|r| Some(f(r)))))
-    };
-    let int4 = |v: i32| -> ArrayRef { Arc::new(Int32Array::from_value(v, rows.len())) };
-    let columns = vec![
-        oids(&|r| r.oid),
-        texts(&|r| r.name.clone()),
-        oids(&|_| PG_CATALOG_OID),
-        oids(&|_| 10),
-        Arc::new(Int16Array::from_iter_values(rows.iter().map(|r| r.len))) as ArrayRef,
-        bools(&|r| r.byval),
-        texts(&|r| {
-            if r.oid == 2278 || r.oid == 705 {
-                "p".into()
-            } else {
-                "b".into()
-            }
-        }),
-        texts(&|r| r.category.into()),
-        bools(&|r| matches!(r.oid, 16 | 25 | 701 | 1184 | 1186 | 26)),
-        bools(&|_| true),
-        texts(&|_| ",".into()),
-        oids(&|_| 0),
-        oids(&|r| r.elem),
-        oids(&|r| r.array),
-        texts(&|r| format!("{}in", r.io)),
-        texts(&|r| format!("{}out", r.io)),
-        texts(&|r| format!("{}recv", r.io)),
-        texts(&|r| format!("{}send", r.io)),
-        texts(&|r| match r.len {
-            1 => "c".into(),
-            2 => "s".into(),
-            8 | 16 => "d".into(),
-            _ => "i".into(),
-        }),
-        texts(&|r| if r.len == -1 { "x".into() } else { "p".into() }),
-        bools(&|_| false),
-        oids(&|_| 0),
-        int4(-1),
-        int4(0),
-        oids(&|r| {
-            if matches!(r.oid, 25 | 1043) {
-                100
-            } else if r.oid == 19 {
-                950
-            } else {
-                0
-            }
-        }),
-    ];
-    MemTable::try_new(
-        Arc::clone(&schema),
-        vec![vec![RecordBatch::try_new(schema, columns)?]],
-    )
+fn pg_namespace(_: &Context<'_>) -> Vec<Vec<Cell>> {
+    [
+        (PG_CATALOG_OID, "pg_catalog"),
+        (PUBLIC_OID, "public"),
+        (INFORMATION_SCHEMA_OID, "information_schema"),
+    ]
+    .into_iter()
+    .map(|(oid, name)| vec![oid.into(), name.into(), OWNER_OID.into(), Cell::Null])
+    .collect()
 }
 
-fn pg_namespace() -> Result<MemTable> {
-    let schema = Arc::new(Schema::new(vec![
-        oid_field("oid"),
-        Field::new("nspname", DataType::Utf8, false),
-        oid_field("nspowner"),
-        Field::new("nspacl", DataType::Utf8, true),
-    ]));
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(UInt32Array::from(vec![PG_CATALOG_OID, PUBLIC_OID])),
-        Arc::new(StringArray::from(vec!["pg_catalog", "public"])),
-        Arc::new(UInt32Array::from(vec![10, 10])),
-        Arc::new(StringArray::from(vec![None::<&str>, None])),
-    ];
-    MemTable::try_new(
-        Arc::clone(&schema),
-        vec![vec![RecordBatch::try_new(schema, columns)?]],
-    )
+fn pg_type(_: &Context<'_>) -> Vec<Vec<Cell>> {
+    type_rows().iter().map(type_row).collect()
 }
 
-/// The `pg_catalog` schema provider.
-pub fn schema() -> Result<Arc<dyn SchemaProvider>> {
+fn type_row(r: &TypeRow) -> Vec<Cell> {
+    let b = &r.base;
+    let (len, byval, category) = if r.is_array {
+        (-1, false, "A")
+    } else {
+        (b.len, b.byval, b.category)
+    };
+    let io = r.io_prefix();
+    let align = match len {
+        1 | -2 => "c",
+        2 => "s",
+        8 | 16 => "d",
+        _ => "i",
+    };
+    let collation: u32 = match (r.is_array, b.oid) {
+        (false, 25 | 1043 | 1042) => 100,
+        (false, 19) => 950,
+        _ => 0,
+    };
+    vec![
+        r.oid.into(),
+        r.name.clone().into(),
+        PG_CATALOG_OID.into(),
+        OWNER_OID.into(),
+        len.into(),
+        byval.into(),
+        r.typtype().into(),
+        category.into(),
+        (!r.is_array && matches!(b.oid, 16 | 25 | 701 | 1184 | 1186 | 26)).into(),
+        true.into(),
+        ",".into(),
+        0u32.into(),
+        elem_of(r).into(),
+        (if r.is_array { 0 } else { b.array }).into(),
+        format!("{io}in").into(),
+        format!("{io}out").into(),
+        format!("{io}recv").into(),
+        format!("{io}send").into(),
+        "-".into(),
+        "-".into(),
+        "-".into(),
+        align.into(),
+        (if len == -1 { "x" } else { "p" }).into(),
+        false.into(),
+        0u32.into(),
+        (-1i32).into(),
+        0i32.into(),
+        collation.into(),
+        Cell::Null,
+        Cell::Null,
+        Cell::Null,
+    ]
+}
+
+/// `typelem`: an array's element; `int2vector` and `oidvector` are arrays too.
+fn elem_of(r: &TypeRow) -> u32 {
+    match (r.is_array, r.base.oid) {
+        (true, base) => base,
+        (false, 22) => 21,
+        (false, 30) => 26,
+        _ => 0,
+    }
+}
+
+fn pg_class(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
+    ctx.registry
+        .with_oids()
+        .into_iter()
+        .map(|(oid, d)| {
+            vec![
+                oid.into(),
+                d.config.name.clone().into(),
+                PUBLIC_OID.into(),
+                (oid + 1).into(),
+                0u32.into(),
+                OWNER_OID.into(),
+                2u32.into(),
+                oid.into(),
+                0u32.into(),
+                0i32.into(),
+                (-1.0f64).into(),
+                0i32.into(),
+                0u32.into(),
+                false.into(),
+                false.into(),
+                "p".into(),
+                "r".into(),
+                (d.table.schema().fields().len() as i16).into(),
+                0i16.into(),
+                false.into(),
+                false.into(),
+                false.into(),
+                false.into(),
+                false.into(),
+                true.into(),
+                "d".into(),
+                false.into(),
+                0u32.into(),
+                0u32.into(),
+                0u32.into(),
+                Cell::Null,
+                Cell::Null,
+                Cell::Null,
+            ]
+        })
+        .collect()
+}
+
+fn pg_attribute(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
+    dataset_columns(ctx)
+        .into_iter()
+        .map(|(oid, _, attnum, field)| {
+            let (pg_type, typmod) = pg_type_of(&field);
+            let collation: u32 = if pg_type.oid() == 25 { 100 } else { 0 };
+            let dims = i32::from(matches!(pg_type, PgType::Array(_)));
+            vec![
+                oid.into(),
+                field.name().clone().into(),
+                pg_type.oid().into(),
+                (-1i32).into(),
+                pg_type.typlen().into(),
+                attnum.into(),
+                dims.into(),
+                (-1i32).into(),
+                typmod.into(),
+                (pg_type.typlen() > 0 && pg_type.typlen() <= 8).into(),
+                "i".into(),
+                (if pg_type.typlen() == -1 { "x" } else { "p" }).into(),
+                "".into(),
+                (!field.is_nullable()).into(),
+                false.into(),
+                false.into(),
+                "".into(),
+                "".into(),
+                false.into(),
+                true.into(),
+                0i32.into(),
+                collation.into(),
+                Cell::Null,
+                Cell::Null,
+                Cell::Null,
+                Cell::Null,
+            ]
+        })
+        .collect()
+}
+
+fn pg_database(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
+    vec![vec![
+        DATABASE_OID.into(),
+        database(ctx).into(),
+        OWNER_OID.into(),
+        6i32.into(),
+        "c".into(),
+        false.into(),
+        true.into(),
+        (-1i32).into(),
+        0u32.into(),
+        0u32.into(),
+        1663u32.into(),
+        "C.UTF-8".into(),
+        "C.UTF-8".into(),
+        Cell::Null,
+        Cell::Null,
+        Cell::Null,
+    ]]
+}
+
+fn pg_roles(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
+    vec![vec![
+        user(ctx).into(),
+        false.into(),
+        true.into(),
+        false.into(),
+        false.into(),
+        true.into(),
+        false.into(),
+        (-1i32).into(),
+        "********".into(),
+        Cell::Null,
+        false.into(),
+        Cell::Null,
+        OWNER_OID.into(),
+    ]]
+}
+
+fn pg_user(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
+    vec![vec![
+        user(ctx).into(),
+        OWNER_OID.into(),
+        false.into(),
+        false.into(),
+        false.into(),
+        false.into(),
+        "********".into(),
+        Cell::Null,
+        Cell::Null,
+    ]]
+}
+
+fn pg_settings(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
+    let Some(session) = &ctx.session else {
+        return Vec::new();
+    };
+    let settings = session.settings.lock().unwrap_or_else(|e| e.into_inner());
+    settings
+        .all()
+        .into_iter()
+        .map(|(name, setting, description)| {
+            vec![
+                name.into(),
+                setting.clone().into(),
+                Cell::Null,
+                "Ungrouped".into(),
+                description.into(),
+                Cell::Null,
+                "user".into(),
+                "string".into(),
+                "session".into(),
+                Cell::Null,
+                Cell::Null,
+                Cell::Null,
+                setting.clone().into(),
+                setting.into(),
+                Cell::Null,
+                Cell::Null,
+                false.into(),
+            ]
+        })
+        .collect()
+}
+
+fn pg_tables(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
+    ctx.registry
+        .list()
+        .into_iter()
+        .map(|d| {
+            vec![
+                "public".into(),
+                d.config.name.into(),
+                user(ctx).into(),
+                Cell::Null,
+                false.into(),
+                false.into(),
+                false.into(),
+                false.into(),
+            ]
+        })
+        .collect()
+}
+
+fn pg_am(_: &Context<'_>) -> Vec<Vec<Cell>> {
+    [(2u32, "heap", "t"), (403, "btree", "i"), (405, "hash", "i")]
+        .into_iter()
+        .map(|(oid, name, kind)| vec![oid.into(), name.into(), 0u32.into(), kind.into()])
+        .collect()
+}
+
+fn pg_collation(_: &Context<'_>) -> Vec<Vec<Cell>> {
+    [
+        (100u32, "default", "d"),
+        (950, "C", "c"),
+        (951, "POSIX", "c"),
+    ]
+    .into_iter()
+    .map(|(oid, name, provider)| {
+        vec![
+            oid.into(),
+            name.into(),
+            PG_CATALOG_OID.into(),
+            OWNER_OID.into(),
+            provider.into(),
+            true.into(),
+            (-1i32).into(),
+            Cell::Null,
+            Cell::Null,
+            Cell::Null,
+            Cell::Null,
+        ]
+    })
+    .collect()
+}
+
+fn pg_tablespace(_: &Context<'_>) -> Vec<Vec<Cell>> {
+    [(1663u32, "pg_default"), (1664, "pg_global")]
+        .into_iter()
+        .map(|(oid, name)| {
+            vec![
+                oid.into(),
+                name.into(),
+                OWNER_OID.into(),
+                Cell::Null,
+                Cell::Null,
+            ]
+        })
+        .collect()
+}
+
+fn pg_stat_activity(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
+    let Some(session) = &ctx.session else {
+        return Vec::new();
+    };
+    let application = session
+        .settings
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get("application_name")
+        .unwrap_or_default();
+    vec![vec![
+        DATABASE_OID.into(),
+        session.database.clone().into(),
+        session.pid.into(),
+        Cell::Null,
+        OWNER_OID.into(),
+        session.user.clone().into(),
+        application.into(),
+        Cell::Null,
+        Cell::Null,
+        Cell::Null,
+        Cell::Null,
+        Cell::Null,
+        Cell::Null,
+        Cell::Null,
+        Cell::Null,
+        Cell::Null,
+        "active".into(),
+        Cell::Null,
+        Cell::Null,
+        Cell::Null,
+        Cell::Null,
+        "client backend".into(),
+    ]]
+}
+
+fn no_rows(_: &Context<'_>) -> Vec<Vec<Cell>> {
+    Vec::new()
+}
+
+/// Every table of the schema: name, columns (PG 15's, in order) and rows.
+fn tables() -> Vec<(&'static str, Vec<(&'static str, Kind)>, Rows)> {
+    vec![
+        (
+            "pg_namespace",
+            vec![
+                ("oid", Oid),
+                ("nspname", Name),
+                ("nspowner", Oid),
+                ("nspacl", TextArray),
+            ],
+            pg_namespace,
+        ),
+        (
+            "pg_type",
+            vec![
+                ("oid", Oid),
+                ("typname", Name),
+                ("typnamespace", Oid),
+                ("typowner", Oid),
+                ("typlen", Int2),
+                ("typbyval", Bool),
+                ("typtype", Char),
+                ("typcategory", Char),
+                ("typispreferred", Bool),
+                ("typisdefined", Bool),
+                ("typdelim", Char),
+                ("typrelid", Oid),
+                ("typelem", Oid),
+                ("typarray", Oid),
+                ("typinput", Name),
+                ("typoutput", Name),
+                ("typreceive", Name),
+                ("typsend", Name),
+                ("typmodin", Name),
+                ("typmodout", Name),
+                ("typanalyze", Name),
+                ("typalign", Char),
+                ("typstorage", Char),
+                ("typnotnull", Bool),
+                ("typbasetype", Oid),
+                ("typtypmod", Int4),
+                ("typndims", Int4),
+                ("typcollation", Oid),
+                ("typdefaultbin", Text),
+                ("typdefault", Text),
+                ("typacl", TextArray),
+            ],
+            pg_type,
+        ),
+        (
+            "pg_class",
+            vec![
+                ("oid", Oid),
+                ("relname", Name),
+                ("relnamespace", Oid),
+                ("reltype", Oid),
+                ("reloftype", Oid),
+                ("relowner", Oid),
+                ("relam", Oid),
+                ("relfilenode", Oid),
+                ("reltablespace", Oid),
+                ("relpages", Int4),
+                ("reltuples", Float4),
+                ("relallvisible", Int4),
+                ("reltoastrelid", Oid),
+                ("relhasindex", Bool),
+                ("relisshared", Bool),
+                ("relpersistence", Char),
+                ("relkind", Char),
+                ("relnatts", Int2),
+                ("relchecks", Int2),
+                ("relhasrules", Bool),
+                ("relhastriggers", Bool),
+                ("relhassubclass", Bool),
+                ("relrowsecurity", Bool),
+                ("relforcerowsecurity", Bool),
+                ("relispopulated", Bool),
+                ("relreplident", Char),
+                ("relispartition", Bool),
+                ("relrewrite", Oid),
+                ("relfrozenxid", Oid),
+                ("relminmxid", Oid),
+                ("relacl", TextArray),
+                ("reloptions", TextArray),
+                ("relpartbound", Text),
+            ],
+            pg_class,
+        ),
+        (
+            "pg_attribute",
+            vec![
+                ("attrelid", Oid),
+                ("attname", Name),
+                ("atttypid", Oid),
+                ("attstattarget", Int4),
+                ("attlen", Int2),
+                ("attnum", Int2),
+                ("attndims", Int4),
+                ("attcacheoff", Int4),
+                ("atttypmod", Int4),
+                ("attbyval", Bool),
+                ("attalign", Char),
+                ("attstorage", Char),
+                ("attcompression", Char),
+                ("attnotnull", Bool),
+                ("atthasdef", Bool),
+                ("atthasmissing", Bool),
+                ("attidentity", Char),
+                ("attgenerated", Char),
+                ("attisdropped", Bool),
+                ("attislocal", Bool),
+                ("attinhcount", Int4),
+                ("attcollation", Oid),
+                ("attacl", TextArray),
+                ("attoptions", TextArray),
+                ("attfdwoptions", TextArray),
+                ("attmissingval", TextArray),
+            ],
+            pg_attribute,
+        ),
+        (
+            "pg_proc",
+            vec![
+                ("oid", Oid),
+                ("proname", Name),
+                ("pronamespace", Oid),
+                ("proowner", Oid),
+                ("prolang", Oid),
+                ("procost", Float4),
+                ("prorows", Float4),
+                ("provariadic", Oid),
+                ("prosupport", Name),
+                ("prokind", Char),
+                ("prosecdef", Bool),
+                ("proleakproof", Bool),
+                ("proisstrict", Bool),
+                ("proretset", Bool),
+                ("provolatile", Char),
+                ("proparallel", Char),
+                ("pronargs", Int2),
+                ("pronargdefaults", Int2),
+                ("prorettype", Oid),
+                ("proargtypes", OidArray),
+                ("proallargtypes", OidArray),
+                ("proargmodes", TextArray),
+                ("proargnames", TextArray),
+                ("proargdefaults", Text),
+                ("protrftypes", OidArray),
+                ("prosrc", Text),
+                ("probin", Text),
+                ("prosqlbody", Text),
+                ("proconfig", TextArray),
+                ("proacl", TextArray),
+            ],
+            super::builtin_procs::pg_proc,
+        ),
+        (
+            "pg_database",
+            vec![
+                ("oid", Oid),
+                ("datname", Name),
+                ("datdba", Oid),
+                ("encoding", Int4),
+                ("datlocprovider", Char),
+                ("datistemplate", Bool),
+                ("datallowconn", Bool),
+                ("datconnlimit", Int4),
+                ("datfrozenxid", Oid),
+                ("datminmxid", Oid),
+                ("dattablespace", Oid),
+                ("datcollate", Text),
+                ("datctype", Text),
+                ("daticulocale", Text),
+                ("datcollversion", Text),
+                ("datacl", TextArray),
+            ],
+            pg_database,
+        ),
+        (
+            "pg_roles",
+            vec![
+                ("rolname", Name),
+                ("rolsuper", Bool),
+                ("rolinherit", Bool),
+                ("rolcreaterole", Bool),
+                ("rolcreatedb", Bool),
+                ("rolcanlogin", Bool),
+                ("rolreplication", Bool),
+                ("rolconnlimit", Int4),
+                ("rolpassword", Text),
+                ("rolvaliduntil", Timestamptz),
+                ("rolbypassrls", Bool),
+                ("rolconfig", TextArray),
+                ("oid", Oid),
+            ],
+            pg_roles,
+        ),
+        (
+            "pg_user",
+            vec![
+                ("usename", Name),
+                ("usesysid", Oid),
+                ("usecreatedb", Bool),
+                ("usesuper", Bool),
+                ("userepl", Bool),
+                ("usebypassrls", Bool),
+                ("passwd", Text),
+                ("valuntil", Timestamptz),
+                ("useconfig", TextArray),
+            ],
+            pg_user,
+        ),
+        (
+            "pg_settings",
+            vec![
+                ("name", Text),
+                ("setting", Text),
+                ("unit", Text),
+                ("category", Text),
+                ("short_desc", Text),
+                ("extra_desc", Text),
+                ("context", Text),
+                ("vartype", Text),
+                ("source", Text),
+                ("min_val", Text),
+                ("max_val", Text),
+                ("enumvals", TextArray),
+                ("boot_val", Text),
+                ("reset_val", Text),
+                ("sourcefile", Text),
+                ("sourceline", Int4),
+                ("pending_restart", Bool),
+            ],
+            pg_settings,
+        ),
+        (
+            "pg_tables",
+            vec![
+                ("schemaname", Name),
+                ("tablename", Name),
+                ("tableowner", Name),
+                ("tablespace", Name),
+                ("hasindexes", Bool),
+                ("hasrules", Bool),
+                ("hastriggers", Bool),
+                ("rowsecurity", Bool),
+            ],
+            pg_tables,
+        ),
+        (
+            "pg_views",
+            vec![
+                ("schemaname", Name),
+                ("viewname", Name),
+                ("viewowner", Name),
+                ("definition", Text),
+            ],
+            no_rows,
+        ),
+        (
+            "pg_matviews",
+            vec![
+                ("schemaname", Name),
+                ("matviewname", Name),
+                ("matviewowner", Name),
+                ("tablespace", Name),
+                ("hasindexes", Bool),
+                ("ispopulated", Bool),
+                ("definition", Text),
+            ],
+            no_rows,
+        ),
+        (
+            "pg_range",
+            vec![
+                ("rngtypid", Oid),
+                ("rngsubtype", Oid),
+                ("rngmultitypid", Oid),
+                ("rngcollation", Oid),
+                ("rngsubopc", Oid),
+                ("rngcanonical", Name),
+                ("rngsubdiff", Name),
+            ],
+            no_rows,
+        ),
+        (
+            "pg_enum",
+            vec![
+                ("oid", Oid),
+                ("enumtypid", Oid),
+                ("enumsortorder", Float4),
+                ("enumlabel", Name),
+            ],
+            no_rows,
+        ),
+        (
+            "pg_index",
+            vec![
+                ("indexrelid", Oid),
+                ("indrelid", Oid),
+                ("indnatts", Int2),
+                ("indnkeyatts", Int2),
+                ("indisunique", Bool),
+                ("indnullsnotdistinct", Bool),
+                ("indisprimary", Bool),
+                ("indisexclusion", Bool),
+                ("indimmediate", Bool),
+                ("indisclustered", Bool),
+                ("indisvalid", Bool),
+                ("indcheckxmin", Bool),
+                ("indisready", Bool),
+                ("indislive", Bool),
+                ("indisreplident", Bool),
+                ("indkey", Int2Array),
+                ("indcollation", OidArray),
+                ("indclass", OidArray),
+                ("indoption", Int2Array),
+                ("indexprs", Text),
+                ("indpred", Text),
+            ],
+            no_rows,
+        ),
+        (
+            "pg_constraint",
+            vec![
+                ("oid", Oid),
+                ("conname", Name),
+                ("connamespace", Oid),
+                ("contype", Char),
+                ("condeferrable", Bool),
+                ("condeferred", Bool),
+                ("convalidated", Bool),
+                ("conrelid", Oid),
+                ("contypid", Oid),
+                ("conindid", Oid),
+                ("conparentid", Oid),
+                ("confrelid", Oid),
+                ("confupdtype", Char),
+                ("confdeltype", Char),
+                ("confmatchtype", Char),
+                ("conislocal", Bool),
+                ("coninhcount", Int4),
+                ("connoinherit", Bool),
+                ("conkey", Int2Array),
+                ("confkey", Int2Array),
+                ("conpfeqop", OidArray),
+                ("conppeqop", OidArray),
+                ("conffeqop", OidArray),
+                ("confdelsetcols", Int2Array),
+                ("conexclop", OidArray),
+                ("conbin", Text),
+            ],
+            no_rows,
+        ),
+        (
+            "pg_attrdef",
+            vec![
+                ("oid", Oid),
+                ("adrelid", Oid),
+                ("adnum", Int2),
+                ("adbin", Text),
+            ],
+            no_rows,
+        ),
+        (
+            "pg_description",
+            vec![
+                ("objoid", Oid),
+                ("classoid", Oid),
+                ("objsubid", Int4),
+                ("description", Text),
+            ],
+            no_rows,
+        ),
+        (
+            "pg_shdescription",
+            vec![("objoid", Oid), ("classoid", Oid), ("description", Text)],
+            no_rows,
+        ),
+        (
+            "pg_inherits",
+            vec![
+                ("inhrelid", Oid),
+                ("inhparent", Oid),
+                ("inhseqno", Int4),
+                ("inhdetachpending", Bool),
+            ],
+            no_rows,
+        ),
+        (
+            "pg_am",
+            vec![
+                ("oid", Oid),
+                ("amname", Name),
+                ("amhandler", Oid),
+                ("amtype", Char),
+            ],
+            pg_am,
+        ),
+        (
+            "pg_collation",
+            vec![
+                ("oid", Oid),
+                ("collname", Name),
+                ("collnamespace", Oid),
+                ("collowner", Oid),
+                ("collprovider", Char),
+                ("collisdeterministic", Bool),
+                ("collencoding", Int4),
+                ("collcollate", Text),
+                ("collctype", Text),
+                ("colliculocale", Text),
+                ("collversion", Text),
+            ],
+            pg_collation,
+        ),
+        (
+            "pg_extension",
+            vec![
+                ("oid", Oid),
+                ("extname", Name),
+                ("extowner", Oid),
+                ("extnamespace", Oid),
+                ("extrelocatable", Bool),
+                ("extversion", Text),
+                ("extconfig", OidArray),
+                ("extcondition", TextArray),
+            ],
+            no_rows,
+        ),
+        (
+            "pg_tablespace",
+            vec![
+                ("oid", Oid),
+                ("spcname", Name),
+                ("spcowner", Oid),
+                ("spcacl", TextArray),
+                ("spcoptions", TextArray),
+            ],
+            pg_tablespace,
+        ),
+        (
+            "pg_sequence",
+            vec![
+                ("seqrelid", Oid),
+                ("seqtypid", Oid),
+                ("seqstart", Int8),
+                ("seqincrement", Int8),
+                ("seqmax", Int8),
+                ("seqmin", Int8),
+                ("seqcache", Int8),
+                ("seqcycle", Bool),
+            ],
+            no_rows,
+        ),
+        (
+            "pg_trigger",
+            vec![
+                ("oid", Oid),
+                ("tgrelid", Oid),
+                ("tgparentid", Oid),
+                ("tgname", Name),
+                ("tgfoid", Oid),
+                ("tgtype", Int2),
+                ("tgenabled", Char),
+                ("tgisinternal", Bool),
+                ("tgconstrrelid", Oid),
+                ("tgconstrindid", Oid),
+                ("tgconstraint", Oid),
+                ("tgdeferrable", Bool),
+                ("tginitdeferred", Bool),
+                ("tgnargs", Int2),
+                ("tgattr", Int2Array),
+                ("tgargs", Text),
+                ("tgqual", Text),
+                ("tgoldtable", Name),
+                ("tgnewtable", Name),
+            ],
+            no_rows,
+        ),
+        (
+            "pg_rewrite",
+            vec![
+                ("oid", Oid),
+                ("rulename", Name),
+                ("ev_class", Oid),
+                ("ev_type", Char),
+                ("ev_enabled", Char),
+                ("is_instead", Bool),
+                ("ev_qual", Text),
+                ("ev_action", Text),
+            ],
+            no_rows,
+        ),
+        (
+            "pg_depend",
+            vec![
+                ("classid", Oid),
+                ("objid", Oid),
+                ("objsubid", Int4),
+                ("refclassid", Oid),
+                ("refobjid", Oid),
+                ("refobjsubid", Int4),
+                ("deptype", Char),
+            ],
+            no_rows,
+        ),
+        (
+            "pg_foreign_table",
+            vec![
+                ("ftrelid", Oid),
+                ("ftserver", Oid),
+                ("ftoptions", TextArray),
+            ],
+            no_rows,
+        ),
+        (
+            "pg_partitioned_table",
+            vec![
+                ("partrelid", Oid),
+                ("partstrat", Char),
+                ("partnatts", Int2),
+                ("partdefid", Oid),
+                ("partattrs", Int2Array),
+                ("partclass", OidArray),
+                ("partcollation", OidArray),
+                ("partexprs", Text),
+            ],
+            no_rows,
+        ),
+        (
+            "pg_stat_activity",
+            vec![
+                ("datid", Oid),
+                ("datname", Name),
+                ("pid", Int4),
+                ("leader_pid", Int4),
+                ("usesysid", Oid),
+                ("usename", Name),
+                ("application_name", Text),
+                ("client_addr", Text),
+                ("client_hostname", Text),
+                ("client_port", Int4),
+                ("backend_start", Timestamptz),
+                ("xact_start", Timestamptz),
+                ("query_start", Timestamptz),
+                ("state_change", Timestamptz),
+                ("wait_event_type", Text),
+                ("wait_event", Text),
+                ("state", Text),
+                ("backend_xid", Oid),
+                ("backend_xmin", Oid),
+                ("query_id", Int8),
+                ("query", Text),
+                ("backend_type", Text),
+            ],
+            pg_stat_activity,
+        ),
+    ]
+}
+
+/// The names of every `pg_catalog` table (for resolving unqualified names).
+pub fn table_names() -> Vec<&'static str> {
+    tables().into_iter().map(|(name, _, _)| name).collect()
+}
+
+/// The `pg_catalog` schema provider over `registry`.
+pub fn schema(registry: &Arc<Registry>) -> Result<Arc<dyn SchemaProvider>> {
     let schema = MemorySchemaProvider::new();
-    schema.register_table("pg_type".into(), Arc::new(pg_type()?))?;
-    schema.register_table("pg_namespace".into(), Arc::new(pg_namespace()?))?;
-    Ok(Arc::new(schema))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_array_points_at_its_element_and_back() {
-        let rows = type_rows();
-        for r in rows.iter().filter(|r| r.category == "A") {
-            let elem = rows.iter().find(|e| e.oid == r.elem).expect("element type");
-            assert_eq!(elem.array, r.oid, "{}", r.name);
-            assert_eq!(r.io, "array_");
-        }
-        assert!(rows.iter().any(|r| r.name == "date" && r.io == "date_"));
+    for (name, columns, rows) in tables() {
+        schema.register_table(name.into(), CatalogTable::new(registry, &columns, rows))?;
     }
+    Ok(Arc::new(schema))
 }

@@ -73,6 +73,8 @@ pub enum PgScalar {
     Oid,
     /// `"char"` (catalog columns; tagged with [`PG_TYPE_METADATA`] = `char`)
     Char,
+    /// `name` (catalog columns; tagged with [`PG_TYPE_METADATA`] = `name`)
+    Name,
 }
 
 /// Field metadata key naming the PG type of a catalog column whose Arrow type
@@ -101,6 +103,7 @@ impl PgScalar {
             PgScalar::Json => oid::JSON,
             PgScalar::Oid => oid::OID,
             PgScalar::Char => oid::CHAR,
+            PgScalar::Name => oid::NAME,
         }
     }
 
@@ -125,6 +128,7 @@ impl PgScalar {
             PgScalar::Json => 199,
             PgScalar::Oid => 1028,
             PgScalar::Char => 1002,
+            PgScalar::Name => 1003,
         }
     }
 
@@ -140,6 +144,7 @@ impl PgScalar {
             | PgScalar::Timestamp
             | PgScalar::Timestamptz => 8,
             PgScalar::Interval | PgScalar::Uuid => 16,
+            PgScalar::Name => 64,
             PgScalar::Numeric | PgScalar::Text | PgScalar::Bytea | PgScalar::Json => -1,
         }
     }
@@ -184,6 +189,7 @@ pub fn pg_type_of(field: &Field) -> (PgType, i32) {
     match field.metadata().get(PG_TYPE_METADATA).map(String::as_str) {
         Some("oid") => return (PgType::Scalar(PgScalar::Oid), -1),
         Some("char") => return (PgType::Scalar(PgScalar::Char), -1),
+        Some("name") => return (PgType::Scalar(PgScalar::Name), -1),
         _ => {}
     }
     pg_type_of_data_type(field.data_type())

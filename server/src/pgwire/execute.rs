@@ -169,9 +169,11 @@ impl Session {
     }
 
     async fn plan_query(&mut self, query: &DfStatement) -> Result<(LogicalPlan, Shape), PgError> {
+        let mut rewritten = query.clone();
+        crate::catalog::rewrite::rewrite(&mut rewritten);
         let plan = self
             .state
-            .statement_to_plan(query.clone())
+            .statement_to_plan(rewritten)
             .await
             .map_err(|e| PgError::from_datafusion(&e))?;
         datafusion::execution::context::SQLOptions::new()

@@ -312,6 +312,20 @@ pub fn status(msgs: &[Msg]) -> u8 {
         .unwrap()
 }
 
+/// The CommandComplete tags, in order.
+pub fn command_tags(msgs: &[Msg]) -> Vec<String> {
+    msgs.iter()
+        .filter(|m| m.tag == b'C')
+        .map(|m| m.tag_text())
+        .collect()
+}
+
+/// Asserts that the connection still answers queries.
+pub async fn assert_alive(c: &tokio_postgres::Client) {
+    let row = c.query_one("SELECT 1::int4", &[]).await.unwrap();
+    assert_eq!(row.get::<_, i32>(0), 1);
+}
+
 /// The message type bytes, as a string (e.g. "TDDCZ").
 pub fn tags(msgs: &[Msg]) -> String {
     msgs.iter().map(|m| m.tag as char).collect()

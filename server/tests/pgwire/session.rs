@@ -28,11 +28,7 @@ async fn transaction_status_bytes_follow_postgres() {
     let block = raw
         .query("START TRANSACTION ISOLATION LEVEL SERIALIZABLE; SAVEPOINT a; RELEASE a; END")
         .await;
-    let done: Vec<String> = block
-        .iter()
-        .filter(|m| m.tag == b'C')
-        .map(|m| m.tag_text())
-        .collect();
+    let done = command_tags(&block);
     assert_eq!(
         done,
         ["START TRANSACTION", "SAVEPOINT", "RELEASE", "COMMIT"]
@@ -45,11 +41,7 @@ async fn pool_reset_statements_answer_one_response_each() {
     let mut raw = s.raw().await;
     // Npgsql's reset (CLIENTS.md) and asyncpg's reset, as multi-statement strings.
     let npgsql = raw.query("SET SESSION AUTHORIZATION DEFAULT;RESET ALL;CLOSE ALL;UNLISTEN *;SELECT pg_advisory_unlock_all();DISCARD SEQUENCES;DISCARD TEMP").await;
-    let complete: Vec<String> = npgsql
-        .iter()
-        .filter(|m| m.tag == b'C')
-        .map(|m| m.tag_text())
-        .collect();
+    let complete = command_tags(&npgsql);
     assert_eq!(
         complete,
         [
@@ -215,11 +207,7 @@ async fn cursors_declare_fetch_and_close_inside_a_transaction() {
     let msgs = raw
         .query("BEGIN; DECLARE c CURSOR FOR SELECT id FROM accidents ORDER BY id; FETCH 2 FROM c; FETCH FORWARD 1 c; MOVE 10 IN c; CLOSE c; COMMIT")
         .await;
-    let complete: Vec<String> = msgs
-        .iter()
-        .filter(|m| m.tag == b'C')
-        .map(|m| m.tag_text())
-        .collect();
+    let complete = command_tags(&msgs);
     assert_eq!(
         complete,
         [
@@ -250,13 +238,7 @@ async fn cancel_request_stops_a_running_query() {
         .unwrap_err();
     assert_eq!(err.as_db_error().unwrap().code().code(), "57014");
     canceller.await.unwrap();
-    assert_eq!(
-        c.query_one("SELECT 1::int4", &[])
-            .await
-            .unwrap()
-            .get::<_, i32>(0),
-        1
-    );
+    assert_alive(&c).await;
 }
 
 #[tokio::test]

@@ -1,0 +1,544 @@
+//! PostgreSQL's catalog functions (`format_type`, `pg_get_*`, privileges,
+//! descriptions, visibility) and the `reg*` lookups that `::regclass`,
+//! `::regtype`, `::regproc` and `::regnamespace` casts are planned into.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use datafusion::arrow::array::{Array, AsArray, Int32Builder};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
+use datafusion::error::Result;
+use datafusion::logical_expr::{ColumnarValue, ScalarUDF, TypeSignature, Volatility};
+
+use super::builtin_procs::proc_oid;
+use super::builtin_types::{format_type, type_oid_by_name};
+use super::functions::{function, map_text_rows, oid_function, SessionInfo};
+use super::pg_catalog::{
+    CATALOG_TABLE_OIDS, INFORMATION_SCHEMA_OID, OWNER_OID, PG_CATALOG_OID, PUBLIC_OID,
+};
+use crate::datasets::Registry;
+use crate::errors::{sqlstate, PgError};
+
+/// The `reg*` types a cast can name, each with its lookups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegType {
+    /// `regclass`: relations.
+    Class,
+    /// `regtype`: types.
+    Type,
+    /// `regproc` / `regprocedure`: functions.
+    Proc,
+    /// `regnamespace`: schemas.
+    Namespace,
+}
+
+impl RegType {
+    /// The reg type a SQL type name denotes (`regclass`, `pg_catalog.regtype`, …).
+    pub fn from_type_name(name: &str) -> Option<RegType> {
+        match name.trim_start_matches("pg_catalog.") {
+            "regclass" => Some(RegType::Class),
+            "regtype" => Some(RegType::Type),
+            "regproc" | "regprocedure" => Some(RegType::Proc),
+            "regnamespace" => Some(RegType::Namespace),
+            _ => None,
+        }
+    }
+
+    /// The function a cast to this type becomes (text → OID lookup, OIDs pass through).
+    pub fn to_oid_function(self) -> &'static str {
+        match self {
+            RegType::Class => "pg_regclass",
+            RegType::Type => "pg_regtype",
+            RegType::Proc => "pg_regproc",
+            RegType::Namespace => "pg_regnamespace",
+        }
+    }
+
+    /// The function a cast of this type to text becomes (the object's name).
+    pub fn to_name_function(self) -> &'static str {
+        match self {
+            RegType::Class => "pg_regclass_name",
+            RegType::Type => "pg_regtype_name",
+            RegType::Proc => "pg_regproc_name",
+            RegType::Namespace => "pg_regnamespace_name",
+        }
+    }
+
+    fn not_found(self, name: &str) -> PgError {
+        match self {
+            RegType::Class => PgError::new(
+                sqlstate::UNDEFINED_TABLE,
+                format!("relation \"{name}\" does not exist"),
+            ),
+            RegType::Type => PgError::new(
+                sqlstate::UNDEFINED_OBJECT,
+                format!("type \"{name}\" does not exist"),
+            ),
+            RegType::Proc => PgError::new(
+                sqlstate::UNDEFINED_FUNCTION,
+                format!("function \"{name}\" does not exist"),
+            ),
+            RegType::Namespace => PgError::new(
+                sqlstate::INVALID_SCHEMA_NAME,
+                format!("schema \"{name}\" does not exist"),
+            ),
+        }
+    }
+
+    /// The OID of the object named `name`.
+    fn lookup(self, registry: &Registry, name: &str) -> Option<u32> {
+        let unquoted = |s: &str| s.trim().trim_matches('"').to_string();
+        match self {
+            RegType::Class => {
+                let (schema, table) = match name.rsplit_once('.') {
+                    Some((s, t)) => (Some(unquoted(s)), unquoted(t)),
+                    None => (None, unquoted(name)),
+                };
+                let catalog = CATALOG_TABLE_OIDS
+                    .iter()
+                    .find(|(n, _)| {
+                        *n == table && schema.as_deref().is_none_or(|s| s == "pg_catalog")
+                    })
+                    .map(|(_, oid)| *oid);
+                catalog.or_else(|| {
+                    registry
+                        .with_oids()
+                        .into_iter()
+                        .find(|(_, d)| {
+                            d.config.name == table
+                                && schema.as_deref().is_none_or(|s| s == "public")
+                        })
+                        .map(|(oid, _)| oid)
+                })
+            }
+            RegType::Type => type_oid_by_name(&unquoted(name)),
+            RegType::Proc => proc_oid(unquoted(name).trim_start_matches("pg_catalog.")),
+            RegType::Namespace => namespaces()
+                .iter()
+                .find(|(n, _)| *n == unquoted(name))
+                .map(|(_, oid)| *oid),
+        }
+    }
+
+    /// The name of the object with `oid`, or the number itself as PG prints an unknown one.
+    fn name(self, registry: &Registry, oid: u32) -> String {
+        let found = match self {
+            RegType::Class => CATALOG_TABLE_OIDS
+                .iter()
+                .find(|(_, o)| *o == oid)
+                .map(|(n, _)| n.to_string())
+                .or_else(|| {
+                    registry
+                        .with_oids()
+                        .into_iter()
+                        .find(|(o, _)| *o == oid)
+                        .map(|(_, d)| d.config.name)
+                }),
+            RegType::Type => format_type(oid, -1),
+            RegType::Proc => super::builtin_procs::proc_name(oid),
+            RegType::Namespace => namespaces()
+                .iter()
+                .find(|(_, o)| *o == oid)
+                .map(|(n, _)| n.to_string()),
+        };
+        found.unwrap_or_else(|| oid.to_string())
+    }
+
+    /// Every reg type.
+    pub const ALL: [RegType; 4] = [
+        RegType::Class,
+        RegType::Type,
+        RegType::Proc,
+        RegType::Namespace,
+    ];
+}
+
+fn namespaces() -> [(&'static str, u32); 3] {
+    [
+        ("pg_catalog", PG_CATALOG_OID),
+        ("public", PUBLIC_OID),
+        ("information_schema", INFORMATION_SCHEMA_OID),
+    ]
+}
+
+/// Reads an OID or a name: integers are OIDs, text is looked up.
+fn resolve(reg: RegType, registry: &Registry, value: &str) -> Result<u32> {
+    match value.trim().parse::<u32>() {
+        Ok(oid) => Ok(oid),
+        Err(_) => reg
+            .lookup(registry, value)
+            .ok_or_else(|| reg.not_found(value).into_datafusion()),
+    }
+}
+
+fn as_type(value: Result<ColumnarValue>, data_type: &DataType) -> Result<ColumnarValue> {
+    value?.cast_to(data_type, None)
+}
+
+/// Whether `privileges` (`'SELECT'`, `'USAGE, CREATE'`, …) are all read-only ones.
+fn read_privileges(privileges: &str) -> bool {
+    privileges.split(',').all(|p| {
+        let p = p.trim().to_uppercase();
+        let p = p.trim_end_matches(" WITH GRANT OPTION");
+        matches!(p, "SELECT" | "USAGE" | "CONNECT" | "EXECUTE" | "REFERENCES")
+    })
+}
+
+/// PostgreSQL's `quote_ident`: quotes unless the name is a plain lower-case identifier.
+pub fn quote_ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// When the server started (`pg_postmaster_start_time()`).
+fn start_time() -> i64 {
+    static START: OnceLock<i64> = OnceLock::new();
+    *START.get_or_init(|| chrono::Utc::now().timestamp_micros())
+}
+
+/// The catalog functions of one session.
+pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -> Vec<ScalarUDF> {
+    use DataType::{Boolean, Utf8};
+    use Volatility::{Stable, Volatile};
+    let any = |counts: &[usize]| {
+        TypeSignature::OneOf(counts.iter().map(|n| TypeSignature::Any(*n)).collect())
+    };
+    // Functions describing objects DataPress does not have: NULL, as PG answers for none.
+    let nothing = |name: &'static str, counts: &[usize]| {
+        function(session, name, any(counts), Utf8, Stable, |_, args, rows| {
+            map_text_rows(args, rows, |_| Ok(None))
+        })
+    };
+    let always_true = |name: &'static str, counts: &[usize]| {
+        function(
+            session,
+            name,
+            any(counts),
+            Boolean,
+            Stable,
+            |_, args, rows| {
+                as_type(
+                    map_text_rows(args, rows, |v| Ok(v[0].map(|_| "true".into()))),
+                    &Boolean,
+                )
+            },
+        )
+    };
+    let privilege = |name: &'static str| {
+        function(
+            session,
+            name,
+            any(&[2, 3, 4]),
+            Boolean,
+            Stable,
+            |_, args, rows| {
+                as_type(
+                    map_text_rows(args, rows, |v| {
+                        Ok(v.last()
+                            .copied()
+                            .flatten()
+                            .map(|p| read_privileges(p).to_string()))
+                    }),
+                    &Boolean,
+                )
+            },
+        )
+    };
+    let mut functions = vec![
+        function(
+            session,
+            "format_type",
+            any(&[2]),
+            Utf8,
+            Stable,
+            |_, args, rows| {
+                map_text_rows(args, rows, |v| {
+                    let Some(oid) = v[0].and_then(|o| o.parse::<u32>().ok()) else {
+                        return Ok(None);
+                    };
+                    let typmod = v[1].and_then(|m| m.parse().ok()).unwrap_or(-1);
+                    Ok(Some(
+                        format_type(oid, typmod).unwrap_or_else(|| "???".into()),
+                    ))
+                })
+            },
+        ),
+        function(
+            session,
+            "pg_get_userbyid",
+            any(&[1]),
+            Utf8,
+            Stable,
+            |s, args, rows| {
+                map_text_rows(args, rows, |v| {
+                    Ok(v[0].map(|oid| {
+                        if oid == OWNER_OID.to_string() {
+                            s.user.clone()
+                        } else {
+                            format!("unknown (OID={oid})")
+                        }
+                    }))
+                })
+            },
+        ),
+        function(
+            session,
+            "pg_encoding_to_char",
+            any(&[1]),
+            Utf8,
+            Stable,
+            |_, args, rows| {
+                map_text_rows(args, rows, |v| {
+                    Ok(v[0].map(|e| match e {
+                        "6" => "UTF8".to_string(),
+                        "0" => "SQL_ASCII".to_string(),
+                        _ => String::new(),
+                    }))
+                })
+            },
+        ),
+        function(
+            session,
+            "quote_ident",
+            any(&[1]),
+            Utf8,
+            Stable,
+            |_, args, rows| map_text_rows(args, rows, |v| Ok(v[0].map(quote_ident))),
+        ),
+        function(
+            session,
+            "oidvectortypes",
+            any(&[1]),
+            Utf8,
+            Stable,
+            |_, args, rows| {
+                map_text_rows(args, rows, |v| {
+                    Ok(v[0].map(|list| {
+                        list.trim_matches(['[', ']', '{', '}'])
+                            .split([',', ' '])
+                            .filter_map(|o| o.trim().parse::<u32>().ok())
+                            .map(|o| format_type(o, -1).unwrap_or_else(|| "???".into()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }))
+                })
+            },
+        ),
+        function(
+            session,
+            "pg_tablespace_location",
+            any(&[1]),
+            Utf8,
+            Stable,
+            |_, args, rows| map_text_rows(args, rows, |v| Ok(v[0].map(|_| String::new()))),
+        ),
+        function(
+            session,
+            "pg_postmaster_start_time",
+            TypeSignature::Exact(vec![]),
+            DataType::Timestamp(
+                datafusion::arrow::datatypes::TimeUnit::Microsecond,
+                Some("UTC".into()),
+            ),
+            Stable,
+            |_, _, _| {
+                Ok(ColumnarValue::Scalar(ScalarValue::TimestampMicrosecond(
+                    Some(start_time()),
+                    Some("UTC".into()),
+                )))
+            },
+        ),
+        function(
+            session,
+            "txid_current",
+            TypeSignature::Exact(vec![]),
+            DataType::Int64,
+            Volatile,
+            |_, _, _| {
+                static NEXT: AtomicI64 = AtomicI64::new(1000);
+                Ok(ColumnarValue::Scalar(ScalarValue::Int64(Some(
+                    NEXT.fetch_add(1, Ordering::Relaxed),
+                ))))
+            },
+        ),
+        function(
+            session,
+            "array_lower",
+            any(&[2]),
+            DataType::Int32,
+            Stable,
+            |_, args, rows| {
+                let array = args[0].to_array(rows)?;
+                let mut out = Int32Builder::new();
+                match array.data_type() {
+                    DataType::List(_) => {
+                        let list = array.as_list::<i32>();
+                        for i in 0..rows {
+                            out.append_option(
+                                (list.is_valid(i) && !list.value(i).is_empty()).then_some(1),
+                            );
+                        }
+                    }
+                    _ => (0..rows).for_each(|_| out.append_null()),
+                }
+                Ok(ColumnarValue::Array(Arc::new(out.finish())))
+            },
+        ),
+        always_true("pg_table_is_visible", &[1]),
+        always_true("pg_type_is_visible", &[1]),
+        always_true("pg_function_is_visible", &[1]),
+        privilege("has_table_privilege"),
+        privilege("has_schema_privilege"),
+        privilege("has_database_privilege"),
+        privilege("has_column_privilege"),
+        privilege("has_any_column_privilege"),
+        privilege("has_function_privilege"),
+        privilege("has_sequence_privilege"),
+        nothing("pg_get_expr", &[2, 3]),
+        nothing("obj_description", &[1, 2]),
+        nothing("col_description", &[2]),
+        nothing("shobj_description", &[2]),
+        nothing("pg_get_indexdef", &[1, 3]),
+        nothing("pg_get_constraintdef", &[1, 2]),
+        nothing("pg_get_viewdef", &[1, 2]),
+        nothing("pg_get_triggerdef", &[1, 2]),
+        nothing("pg_get_function_arguments", &[1]),
+        nothing("pg_get_function_result", &[1]),
+        nothing("pg_get_function_identity_arguments", &[1]),
+        nothing("pg_get_serial_sequence", &[2]),
+    ];
+    for reg in RegType::ALL {
+        let r = Arc::clone(registry);
+        functions.push(oid_function(
+            session,
+            reg.to_oid_function(),
+            any(&[1]),
+            move |_, args, rows| {
+                as_type(
+                    map_text_rows(args, rows, |v| {
+                        v[0].map(|value| resolve(reg, &r, value).map(|oid| oid.to_string()))
+                            .transpose()
+                    }),
+                    &DataType::UInt32,
+                )
+            },
+        ));
+        let r = Arc::clone(registry);
+        functions.push(function(
+            session,
+            reg.to_name_function(),
+            any(&[1]),
+            Utf8,
+            Stable,
+            move |_, args, rows| {
+                map_text_rows(args, rows, |v| {
+                    v[0].map(|value| resolve(reg, &r, value).map(|oid| reg.name(&r, oid)))
+                        .transpose()
+                })
+            },
+        ));
+    }
+    let r = Arc::clone(registry);
+    functions.push(oid_function(
+        session,
+        "to_regclass",
+        any(&[1]),
+        move |_, args, rows| {
+            as_type(
+                map_text_rows(args, rows, |v| {
+                    Ok(v[0]
+                        .and_then(|n| RegType::Class.lookup(&r, n))
+                        .map(|o| o.to_string()))
+                }),
+                &DataType::UInt32,
+            )
+        },
+    ));
+    functions.push(oid_function(
+        session,
+        "to_regtype",
+        any(&[1]),
+        |_, args, rows| {
+            as_type(
+                map_text_rows(args, rows, |v| {
+                    Ok(v[0].and_then(type_oid_by_name).map(|o| o.to_string()))
+                }),
+                &DataType::UInt32,
+            )
+        },
+    ));
+    functions.push(oid_function(
+        session,
+        "pg_oid",
+        any(&[1]),
+        |_, args, rows| {
+            as_type(
+                map_text_rows(args, rows, |v| {
+                    v[0].map(|value| {
+                        value
+                            .trim()
+                            .parse::<u32>()
+                            .map(|o| o.to_string())
+                            .map_err(|_| {
+                                PgError::new(
+                                    sqlstate::INVALID_TEXT_REPRESENTATION,
+                                    format!("invalid input syntax for type oid: \"{value}\""),
+                                )
+                                .into_datafusion()
+                            })
+                    })
+                    .transpose()
+                }),
+                &DataType::UInt32,
+            )
+        },
+    ));
+    functions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote_ident_quotes_only_when_needed() {
+        assert_eq!(quote_ident("accidents"), "accidents");
+        assert_eq!(quote_ident("Accidents"), "\"Accidents\"");
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_ident("1x"), "\"1x\"");
+    }
+
+    #[test]
+    fn only_read_privileges_are_granted() {
+        assert!(read_privileges("SELECT"));
+        assert!(read_privileges("usage, select"));
+        assert!(!read_privileges("INSERT"));
+        assert!(!read_privileges("SELECT, UPDATE"));
+    }
+
+    #[test]
+    fn reg_lookups_cover_catalogs_types_and_schemas() {
+        let registry = Registry::new();
+        assert_eq!(RegType::Class.lookup(&registry, "pg_class"), Some(1259));
+        assert_eq!(
+            RegType::Class.lookup(&registry, "pg_catalog.pg_type"),
+            Some(1247)
+        );
+        assert_eq!(RegType::Class.lookup(&registry, "nonesuch"), None);
+        assert_eq!(RegType::Type.lookup(&registry, "integer"), Some(23));
+        assert_eq!(RegType::Namespace.lookup(&registry, "public"), Some(2200));
+        assert_eq!(RegType::Type.name(&registry, 1009), "text[]");
+        assert_eq!(RegType::Class.name(&registry, 1259), "pg_class");
+    }
+}

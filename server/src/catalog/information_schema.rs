@@ -1,0 +1,320 @@
+//! The `information_schema` views with PostgreSQL's columns, generated from
+//! the dataset registry: `tables`, `columns` and `schemata` describe the
+//! datasets; views of objects DataPress does not have (constraints, views,
+//! routines, …) have their columns and no rows.
+
+use std::sync::Arc;
+
+use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
+use datafusion::error::Result;
+
+use super::builtin_types::format_type;
+use super::table::{CatalogTable, Cell, Context, Kind, Rows};
+use crate::datasets::Registry;
+use crate::encode::types::{pg_type_of, PgType};
+
+use Kind::{Int4, Name, Text};
+
+fn catalog_name(ctx: &Context<'_>) -> String {
+    ctx.session
+        .as_ref()
+        .map_or_else(|| "datapress".to_string(), |s| s.database.clone())
+}
+
+fn yes_no(b: bool) -> Cell {
+    (if b { "YES" } else { "NO" }).into()
+}
+
+fn tables(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
+    ctx.registry
+        .list()
+        .into_iter()
+        .map(|d| {
+            let mut row: Vec<Cell> = vec![
+                catalog_name(ctx).into(),
+                "public".into(),
+                d.config.name.into(),
+                "BASE TABLE".into(),
+            ];
+            row.extend(std::iter::repeat_n(Cell::Null, 5));
+            row.extend([yes_no(false), yes_no(false), Cell::Null]);
+            row
+        })
+        .collect()
+}
+
+fn schemata(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
+    ["pg_catalog", "public", "information_schema"]
+        .into_iter()
+        .map(|schema| {
+            vec![
+                catalog_name(ctx).into(),
+                schema.into(),
+                "datapress".into(),
+                Cell::Null,
+                Cell::Null,
+                Cell::Null,
+                Cell::Null,
+            ]
+        })
+        .collect()
+}
+
+/// (numeric_precision, radix, scale) as PG reports them for a type.
+fn numeric_facts(oid: u32, typmod: i32) -> (Cell, Cell, Cell) {
+    let (p, s) = match oid {
+        21 => (16, Some(0)),
+        23 => (32, Some(0)),
+        20 => (64, Some(0)),
+        700 => (24, None),
+        701 => (53, None),
+        1700 if typmod >= 4 => {
+            let m = typmod - 4;
+            return ((m >> 16).into(), 10i32.into(), (m & 0xffff).into());
+        }
+        _ => return (Cell::Null, Cell::Null, Cell::Null),
+    };
+    let radix: i32 = if oid == 1700 { 10 } else { 2 };
+    (p.into(), radix.into(), s.map_or(Cell::Null, Cell::from))
+}
+
+fn columns(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
+    let mut out = Vec::new();
+    for d in ctx.registry.list() {
+        for (i, field) in d.table.schema().fields().iter().enumerate() {
+            let (pg_type, typmod) = pg_type_of(field);
+            let oid = pg_type.oid();
+            let data_type = match pg_type {
+                PgType::Array(_) => "ARRAY".to_string(),
+                PgType::Scalar(_) => format_type(oid, -1).unwrap_or_else(|| "USER-DEFINED".into()),
+            };
+            let udt = super::builtin_types::type_by_oid(oid).map_or_else(String::new, |t| t.name);
+            let (precision, radix, scale) = numeric_facts(oid, typmod);
+            let datetime_precision: Cell = match oid {
+                1082 => 0i32.into(),
+                1083 | 1114 | 1184 | 1186 => 6i32.into(),
+                _ => Cell::Null,
+            };
+            let octet_length: Cell = if oid == 25 {
+                1_073_741_824i32.into()
+            } else {
+                Cell::Null
+            };
+            let mut row: Vec<Cell> = vec![
+                catalog_name(ctx).into(),
+                "public".into(),
+                d.config.name.clone().into(),
+                field.name().clone().into(),
+                ((i + 1) as i32).into(),
+                Cell::Null,
+                yes_no(field.is_nullable()),
+                data_type.into(),
+                Cell::Null,
+                octet_length,
+                precision,
+                radix,
+                scale,
+                datetime_precision,
+                Cell::Null,
+                Cell::Null,
+            ];
+            // character_set_* and collation_* (6), domain_* (3)
+            row.extend(std::iter::repeat_n(Cell::Null, 9));
+            row.extend([
+                catalog_name(ctx).into(),
+                "pg_catalog".into(),
+                udt.into(),
+                Cell::Null,
+                Cell::Null,
+                Cell::Null,
+                Cell::Null,
+                ((i + 1) as i32).to_string().into(),
+                yes_no(false),
+                yes_no(false),
+            ]);
+            // identity_* (6)
+            row.extend(std::iter::repeat_n(Cell::Null, 6));
+            row.extend(["NEVER".into(), Cell::Null, yes_no(false)]);
+            out.push(row);
+        }
+    }
+    out
+}
+
+fn no_rows(_: &Context<'_>) -> Vec<Vec<Cell>> {
+    Vec::new()
+}
+
+fn names(list: &[&'static str]) -> Vec<(&'static str, Kind)> {
+    list.iter().map(|n| (*n, Name)).collect()
+}
+
+/// Every view: name, columns (PG 15's, in order) and rows.
+fn views() -> Vec<(&'static str, Vec<(&'static str, Kind)>, Rows)> {
+    let constraint_keys = ["constraint_catalog", "constraint_schema", "constraint_name"];
+    vec![
+        (
+            "tables",
+            vec![
+                ("table_catalog", Name),
+                ("table_schema", Name),
+                ("table_name", Name),
+                ("table_type", Text),
+                ("self_referencing_column_name", Name),
+                ("reference_generation", Text),
+                ("user_defined_type_catalog", Name),
+                ("user_defined_type_schema", Name),
+                ("user_defined_type_name", Name),
+                ("is_insertable_into", Text),
+                ("is_typed", Text),
+                ("commit_action", Text),
+            ],
+            tables,
+        ),
+        (
+            "schemata",
+            vec![
+                ("catalog_name", Name),
+                ("schema_name", Name),
+                ("schema_owner", Name),
+                ("default_character_set_catalog", Name),
+                ("default_character_set_schema", Name),
+                ("default_character_set_name", Name),
+                ("sql_path", Text),
+            ],
+            schemata,
+        ),
+        (
+            "columns",
+            vec![
+                ("table_catalog", Name),
+                ("table_schema", Name),
+                ("table_name", Name),
+                ("column_name", Name),
+                ("ordinal_position", Int4),
+                ("column_default", Text),
+                ("is_nullable", Text),
+                ("data_type", Text),
+                ("character_maximum_length", Int4),
+                ("character_octet_length", Int4),
+                ("numeric_precision", Int4),
+                ("numeric_precision_radix", Int4),
+                ("numeric_scale", Int4),
+                ("datetime_precision", Int4),
+                ("interval_type", Text),
+                ("interval_precision", Int4),
+                ("character_set_catalog", Name),
+                ("character_set_schema", Name),
+                ("character_set_name", Name),
+                ("collation_catalog", Name),
+                ("collation_schema", Name),
+                ("collation_name", Name),
+                ("domain_catalog", Name),
+                ("domain_schema", Name),
+                ("domain_name", Name),
+                ("udt_catalog", Name),
+                ("udt_schema", Name),
+                ("udt_name", Name),
+                ("scope_catalog", Name),
+                ("scope_schema", Name),
+                ("scope_name", Name),
+                ("maximum_cardinality", Int4),
+                ("dtd_identifier", Name),
+                ("is_self_referencing", Text),
+                ("is_identity", Text),
+                ("identity_generation", Text),
+                ("identity_start", Text),
+                ("identity_increment", Text),
+                ("identity_maximum", Text),
+                ("identity_minimum", Text),
+                ("identity_cycle", Text),
+                ("is_generated", Text),
+                ("generation_expression", Text),
+                ("is_updatable", Text),
+            ],
+            columns,
+        ),
+        (
+            "views",
+            vec![
+                ("table_catalog", Name),
+                ("table_schema", Name),
+                ("table_name", Name),
+                ("view_definition", Text),
+                ("check_option", Text),
+                ("is_updatable", Text),
+                ("is_insertable_into", Text),
+                ("is_trigger_updatable", Text),
+                ("is_trigger_deletable", Text),
+                ("is_trigger_insertable_into", Text),
+            ],
+            no_rows,
+        ),
+        (
+            "table_constraints",
+            [
+                names(&constraint_keys),
+                names(&["table_catalog", "table_schema", "table_name"]),
+                vec![
+                    ("constraint_type", Text),
+                    ("is_deferrable", Text),
+                    ("initially_deferred", Text),
+                    ("enforced", Text),
+                    ("nulls_distinct", Text),
+                ],
+            ]
+            .concat(),
+            no_rows,
+        ),
+        (
+            "key_column_usage",
+            [
+                names(&constraint_keys),
+                names(&["table_catalog", "table_schema", "table_name", "column_name"]),
+                vec![
+                    ("ordinal_position", Int4),
+                    ("position_in_unique_constraint", Int4),
+                ],
+            ]
+            .concat(),
+            no_rows,
+        ),
+        (
+            "referential_constraints",
+            [
+                names(&constraint_keys),
+                names(&[
+                    "unique_constraint_catalog",
+                    "unique_constraint_schema",
+                    "unique_constraint_name",
+                ]),
+                vec![
+                    ("match_option", Text),
+                    ("update_rule", Text),
+                    ("delete_rule", Text),
+                ],
+            ]
+            .concat(),
+            no_rows,
+        ),
+        (
+            "routines",
+            [
+                names(&["specific_catalog", "specific_schema", "specific_name"]),
+                names(&["routine_catalog", "routine_schema", "routine_name"]),
+                vec![("routine_type", Text), ("data_type", Text)],
+            ]
+            .concat(),
+            no_rows,
+        ),
+    ]
+}
+
+/// The `information_schema` schema provider over `registry`.
+pub fn schema(registry: &Arc<Registry>) -> Result<Arc<dyn SchemaProvider>> {
+    let schema = MemorySchemaProvider::new();
+    for (name, columns, rows) in views() {
+        schema.register_table(name.into(), CatalogTable::new(registry, &columns, rows))?;
+    }
+    Ok(Arc::new(schema))
+}
