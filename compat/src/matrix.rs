@@ -168,8 +168,18 @@ pub fn clients() -> Vec<Box<dyn Client>> {
         Box::new(External::python("psycopg-binary")),
         Box::new(External::python("asyncpg")),
         Box::new(External::python("pg8000")),
+        Box::new(External::python_odbc()),
+        Box::new(External::python("sqlalchemy-psycopg2")),
+        Box::new(External::python("sqlalchemy-psycopg")),
+        Box::new(External::python("sqlalchemy-asyncpg")),
+        Box::new(External::python("sqlalchemy-pg8000")),
+        Box::new(External::python("pandas")),
+        Box::new(External::go("pgx")),
+        Box::new(External::go("lib/pq")),
         Box::new(External::npgsql("4.0")),
         Box::new(External::npgsql("current")),
+        Box::new(External::npgsql_replay("4.0")),
+        Box::new(External::npgsql_replay("current")),
     ]
 }
 

@@ -57,13 +57,17 @@ impl Engine {
             CATALOG.into(),
             Arc::new(catalog),
         );
-        let template = SessionStateBuilder::new()
+        let mut template = SessionStateBuilder::new()
             .with_config(config)
             .with_runtime_env(Arc::new(runtime.build()?))
             .with_catalog_list(Arc::new(catalogs))
             .with_default_features()
             .with_scalar_functions(SessionStateDefaults::default_scalar_functions())
             .build();
+        datafusion::execution::FunctionRegistry::register_udaf(
+            &mut template,
+            Arc::new(crate::catalog::single_value::single_value()),
+        )?;
         Ok(Engine { registry, template })
     }
 

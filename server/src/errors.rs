@@ -45,6 +45,7 @@ pub mod sqlstate {
     pub const CHARACTER_NOT_IN_REPERTOIRE: &str = "22021";
     pub const INDETERMINATE_DATATYPE: &str = "42P18";
     pub const INVALID_SCHEMA_NAME: &str = "3F000";
+    pub const CARDINALITY_VIOLATION: &str = "21000";
 }
 
 /// Severity of an ErrorResponse or NoticeResponse.

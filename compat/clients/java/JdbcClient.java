@@ -1,7 +1,8 @@
 // pgjdbc behind the compat JSON-lines protocol: one request per line on stdin
-// (connect, query, reset, version, close), one JSON reply per line on stdout.
+// (connect, query, metadata, reset, version, close), one JSON reply per line on stdout.
 // Every query is a PreparedStatement, so pgjdbc's extended protocol, named
 // statements (after prepareThreshold) and binary transfer are exercised.
+// metadata calls DatabaseMetaData (schema "public" wherever it takes one).
 // Build: javac -cp /usr/share/java/postgresql.jar -d OUT JdbcClient.java
 
 import java.io.BufferedReader;
@@ -24,6 +25,7 @@ public class JdbcClient {
                 switch (op) {
                     case "connect": reply = connect(req); break;
                     case "query": reply = query(req); break;
+                    case "metadata": reply = metadata(req); break;
                     case "version": reply = "{\"ok\":true,\"driver\":\"pgjdbc\",\"version\":" + str(org.postgresql.Driver.getVersion()) + "}"; break;
                     case "close": if (conn != null) conn.close(); reply = "{\"ok\":true}"; break;
                     default: reply = fail(null, "not supported: " + op);
@@ -71,26 +73,75 @@ public class JdbcClient {
             for (int i = 0; i < ordered.size(); i++) st.setObject(i + 1, ordered.get(i));
             if (!st.execute()) return "{\"ok\":true,\"columns\":[],\"rows\":[]}";
             try (ResultSet rs = st.getResultSet()) {
-                ResultSetMetaData md = rs.getMetaData();
-                StringBuilder out = new StringBuilder("{\"ok\":true,\"columns\":[");
-                for (int i = 1; i <= md.getColumnCount(); i++) {
-                    if (i > 1) out.append(',');
-                    out.append(str(md.getColumnLabel(i) + ":" + md.getColumnTypeName(i)));
-                }
-                out.append("],\"rows\":[");
-                boolean first = true;
-                while (rs.next()) {
-                    out.append(first ? "[" : ",[");
-                    first = false;
-                    for (int i = 1; i <= md.getColumnCount(); i++) {
-                        if (i > 1) out.append(',');
-                        out.append(str(rs.getString(i)));
-                    }
-                    out.append(']');
-                }
-                return out.append("]}").toString();
+                return rows(rs, false);
             }
         }
+    }
+
+    /** A DatabaseMetaData result set. Each of these is ordered by the JDBC spec,
+     *  kept as it comes, except getTypeInfo, ordered only by DATA_TYPE: its rows
+     *  are sorted by DATA_TYPE, then by the rest of the row. */
+    private static String metadata(Map<String, Object> r) throws SQLException {
+        DatabaseMetaData md = conn.getMetaData();
+        String table = (String) r.get("table");
+        String call = String.valueOf(r.get("call"));
+        ResultSet rs;
+        switch (call) {
+            case "schemas": rs = md.getSchemas(); break;
+            case "tables": rs = md.getTables(null, "public", "%", null); break;
+            case "columns": rs = md.getColumns(null, "public", table, "%"); break;
+            case "primary_keys": rs = md.getPrimaryKeys(null, "public", table); break;
+            case "indexes": rs = md.getIndexInfo(null, "public", table, false, true); break;
+            case "type_info": rs = md.getTypeInfo(); break;
+            default: return fail(null, "not supported: metadata call " + call);
+        }
+        try (ResultSet closing = rs) {
+            return rows(rs, call.equals("type_info"));
+        }
+    }
+
+    /** The reply for a result set: columns as label:type, every value as getString.
+     *  With byDataType, rows are sorted by the DATA_TYPE column (numerically), then
+     *  by the whole row. */
+    private static String rows(ResultSet rs, boolean byDataType) throws SQLException {
+        ResultSetMetaData md = rs.getMetaData();
+        int n = md.getColumnCount();
+        StringBuilder out = new StringBuilder("{\"ok\":true,\"columns\":[");
+        int dataType = -1;
+        for (int i = 1; i <= n; i++) {
+            if (i > 1) out.append(',');
+            out.append(str(md.getColumnLabel(i) + ":" + md.getColumnTypeName(i)));
+            if (md.getColumnLabel(i).equalsIgnoreCase("DATA_TYPE")) dataType = i - 1;
+        }
+        List<List<String>> rows = new ArrayList<>();
+        while (rs.next()) {
+            List<String> row = new ArrayList<>();
+            for (int i = 1; i <= n; i++) row.add(rs.getString(i));
+            rows.add(row);
+        }
+        if (byDataType && dataType >= 0) {
+            final int key = dataType;
+            Comparator<String> text = Comparator.nullsFirst(Comparator.<String>naturalOrder());
+            Comparator<List<String>> order = Comparator.comparing(
+                (List<String> row) -> row.get(key) == null ? null : Long.valueOf(row.get(key)),
+                Comparator.nullsFirst(Comparator.<Long>naturalOrder()));
+            for (int i = 0; i < n; i++) {
+                final int col = i;
+                order = order.thenComparing(row -> row.get(col), text);
+            }
+            rows.sort(order);
+        }
+        out.append("],\"rows\":[");
+        for (int r = 0; r < rows.size(); r++) {
+            out.append(r == 0 ? "[" : ",[");
+            List<String> row = rows.get(r);
+            for (int i = 0; i < n; i++) {
+                if (i > 0) out.append(',');
+                out.append(str(row.get(i)));
+            }
+            out.append(']');
+        }
+        return out.append("]}").toString();
     }
 
     private static String fail(String sqlstate, String message) {

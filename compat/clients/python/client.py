@@ -1,12 +1,21 @@
 """A real Python PostgreSQL driver behind the compat JSON-lines protocol.
 
-Usage: client.py --driver psycopg2|psycopg|psycopg-binary|asyncpg|pg8000
+Usage: client.py --driver DRIVER, one of
+  psycopg2, psycopg, psycopg-binary, asyncpg, pg8000  (the drivers themselves)
+  odbc                                                (psqlODBC's Unicode driver through pyodbc)
+  sqlalchemy-psycopg2, sqlalchemy-psycopg, sqlalchemy-asyncpg, sqlalchemy-pg8000
+                                                      (SQLAlchemy 2 over that dialect)
+  pandas                                              (pandas.read_sql over SQLAlchemy + psycopg2)
 
 One JSON request per line on stdin, one JSON reply per line on stdout:
   {"op":"connect","host":..,"port":..,"user":..,"password":..,"dbname":..,"sslmode":..,"sslrootcert":..}
   {"op":"query","sql":"SELECT $1::int4","params":[1]}  -> {"ok":true,"columns":[..],"rows":[[..]]}
+  {"op":"metadata","call":"columns","table":"accidents"} -> like a query; calls: schemas, tables,
+      columns, primary_keys, indexes, type_info (schema "public" wherever the API takes one;
+      rows in the API's own order where it guarantees one, else sorted)
   {"op":"reset"}, {"op":"version"}, {"op":"close"}
-Errors: {"ok":false,"error":{"sqlstate":"42P01" or null,"message":".."}}.
+Errors: {"ok":false,"error":{"sqlstate":"42P01" or null,"message":".."}}; what a driver
+cannot do: {"ok":false,"error":{"sqlstate":null,"message":"not supported: .."}}.
 Values are rendered deterministically (bytes as hex, floats with repr, dates ISO),
 so the same driver's answers from two servers can be compared.
 """
@@ -20,6 +29,7 @@ import re
 import sys
 
 PLACEHOLDER = re.compile(r"\$(\d+)")
+METADATA_CALLS = ("schemas", "tables", "columns", "primary_keys", "indexes", "type_info")
 
 
 def render(value):
@@ -40,13 +50,81 @@ def render(value):
     return str(value)
 
 
+def render_meta(value):
+    """render(), plus dicts and lists (SQLAlchemy's dialect_options, column_sorting
+    and the like) as JSON with sorted keys and rendered leaves."""
+    def plain_json(v):
+        if isinstance(v, dict):
+            return {str(k): plain_json(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [plain_json(x) for x in v]
+        return render(v)
+
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(plain_json(value), sort_keys=True)
+    return render(value)
+
+
+def sorted_rows(rows):
+    """Rows in a deterministic order, for APIs that promise none (None sorts first)."""
+    return sorted(rows, key=lambda row: [(v is not None, v or "") for v in row])
+
+
+def not_supported(what):
+    return NotImplementedError(f"not supported: {what}")
+
+
+def ssl_context(r):
+    """An SSL context for sslmode require / verify-full, or False for disable
+    (for pg8000 and asyncpg False means no TLS; pg8000's None would mean "prefer")."""
+    if r["sslmode"] == "disable":
+        return False
+    import ssl
+
+    context = ssl.create_default_context(cafile=r["sslrootcert"])
+    if r["sslmode"] == "require":
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 def format_style(sql, params):
-    """$n placeholders -> %s, with the parameters in order of appearance."""
+    """$n placeholders -> %s, with the parameters in order of appearance; a literal
+    % (an operator, a LIKE pattern) is doubled, as these drivers then format."""
     order = [int(n) for n in PLACEHOLDER.findall(sql)]
-    return PLACEHOLDER.sub("%s", sql), [params[n - 1] for n in order]
+    return PLACEHOLDER.sub("%s", sql.replace("%", "%%")), [params[n - 1] for n in order]
+
+
+def qmark_style(sql, params):
+    """$n placeholders -> ?, with the parameters in order of appearance."""
+    order = [int(n) for n in PLACEHOLDER.findall(sql)]
+    return PLACEHOLDER.sub("?", sql), [params[n - 1] for n in order]
+
+
+def named_style(sql, params):
+    """$n placeholders -> :pN for SQLAlchemy's text(). Its bind regex takes no name
+    directly followed by a colon, so casts (`$1::int4`) are escaped as `\\:\\:`,
+    which SQLAlchemy sends as `::` again."""
+    sql = PLACEHOLDER.sub(lambda m: f":p{m.group(1)}", sql.replace("::", "\\:\\:"))
+    return sql, {f"p{i + 1}": p for i, p in enumerate(params)}
+
+
+def driver_error(error):
+    """The driver's own exception: SQLAlchemy wraps it (as .orig), and pandas wraps
+    SQLAlchemy's (as the cause of its DatabaseError)."""
+    for _ in range(3):
+        orig = getattr(error, "orig", None)
+        if orig is not None and orig is not error:
+            error = orig
+        elif type(error).__module__.startswith("pandas") and error.__cause__ is not None:
+            error = error.__cause__
+        else:
+            break
+    return error
 
 
 def sqlstate_of(error):
+    error = driver_error(error)
     for attr in ("pgcode", "sqlstate"):
         code = getattr(error, attr, None)
         if code:
@@ -54,7 +132,21 @@ def sqlstate_of(error):
     args = getattr(error, "args", ())
     if args and isinstance(args[0], dict):
         return args[0].get("C")
+    if type(error).__module__ == "pyodbc" and args and isinstance(args[0], str) \
+            and re.fullmatch(r"[0-9A-Z]{5}", args[0]):
+        return args[0]
     return None
+
+
+def message_of(error):
+    """The driver's own message (SQLAlchemy adds the SQL and a link to its docs)."""
+    error = driver_error(error)
+    args = getattr(error, "args", ())
+    if type(error).__module__ == "pyodbc" and len(args) == 2:
+        return str(args[1])  # (sqlstate, message)
+    if type(error).__module__.startswith("sqlalchemy"):
+        return f"{type(error).__name__}: {error}"  # NoSuchTableError: public.nosuch
+    return str(error)
 
 
 class DbApi:
@@ -67,17 +159,10 @@ class DbApi:
     def connect(self, r):
         if self.driver == "pg8000":
             import pg8000.dbapi
-            import ssl
 
-            context = None
-            if r["sslmode"] != "disable":
-                context = ssl.create_default_context(cafile=r["sslrootcert"])
-                if r["sslmode"] == "require":
-                    context.check_hostname = False
-                    context.verify_mode = ssl.CERT_NONE
             self.conn = pg8000.dbapi.connect(
                 host=r["host"], port=r["port"], user=r["user"], password=r["password"],
-                database=r["dbname"], ssl_context=context,
+                database=r["dbname"], ssl_context=ssl_context(r),
             )
         else:
             dsn = dict(host=r["host"], port=r["port"], user=r["user"], dbname=r["dbname"],
@@ -103,8 +188,11 @@ class DbApi:
             cur = self.conn.cursor(binary=True)
         else:
             cur = self.conn.cursor()
+        # psycopg interpolates no % without parameters only when given None;
+        # pg8000 needs a sequence (None fails with a TypeError).
+        empty = () if self.driver == "pg8000" else None
         try:
-            cur.execute(sql, params or None)
+            cur.execute(sql, params or empty)
             if cur.description is None:
                 return [], []
             columns = [d[0] for d in cur.description]
@@ -112,8 +200,11 @@ class DbApi:
         finally:
             cur.close()
 
+    def metadata(self, call, table):
+        raise not_supported(f"{self.driver} has no metadata API")
+
     def reset(self):
-        raise NotImplementedError("not supported: this driver has no pool reset")
+        raise not_supported("this driver has no pool reset")
 
     def version(self):
         module = {"psycopg2": "psycopg2", "pg8000": "pg8000"}.get(self.driver, "psycopg")
@@ -136,17 +227,10 @@ class AsyncPg:
 
     def connect(self, r):
         import asyncpg
-        import ssl
 
-        context = False
-        if r["sslmode"] != "disable":
-            context = ssl.create_default_context(cafile=r["sslrootcert"])
-            if r["sslmode"] == "require":
-                context.check_hostname = False
-                context.verify_mode = ssl.CERT_NONE
         self.conn = self.run(asyncpg.connect(
             host=r["host"], port=r["port"], user=r["user"], password=r["password"],
-            database=r["dbname"], ssl=context,
+            database=r["dbname"], ssl=ssl_context(r),
         ))
 
     def query(self, sql, params):
@@ -157,6 +241,9 @@ class AsyncPg:
             return columns, [[render(v) for v in row.values()] for row in rows]
 
         return self.run(go())
+
+    def metadata(self, call, table):
+        raise not_supported("asyncpg has no metadata API")
 
     def reset(self):
         self.run(self.conn.reset())
@@ -169,12 +256,278 @@ class AsyncPg:
             self.run(self.conn.close())
 
 
+class Odbc:
+    """psqlODBC (Debian's odbc-postgresql, the Unicode driver) through pyodbc."""
+
+    DRIVER = "PostgreSQL Unicode"
+
+    def __init__(self):
+        self.conn = None
+
+    def connect(self, r):
+        import pyodbc
+
+        def braced(value):
+            # psqlODBC takes {braces} off only where a value needs them.
+            value = str(value)
+            if not re.search(r"[;{}]|^\s|\s$", value):
+                return value
+            return "{" + value.replace("}", "}}") + "}"
+
+        parts = [
+            ("Driver", braced(self.DRIVER)), ("Server", r["host"]), ("Port", r["port"]),
+            ("Database", braced(r["dbname"])), ("UID", braced(r["user"])),
+            ("SSLmode", r["sslmode"]),
+            # Debian's odbcinst.ini turns the communication log on: keep it off.
+            ("CommLog", 0), ("Debug", 0),
+        ]
+        if r["password"] is not None:
+            parts.append(("PWD", braced(r["password"])))
+        if r["sslmode"] != "disable" and r["sslrootcert"]:
+            # libpq options psqlODBC has no keyword for.
+            parts.append(("pqopt", braced(f"sslrootcert={r['sslrootcert']}")))
+        self.conn = pyodbc.connect(";".join(f"{k}={v}" for k, v in parts), autocommit=True)
+
+    @staticmethod
+    def result(cur):
+        if cur.description is None:
+            return [], []
+        columns = [d[0] for d in cur.description]
+        return columns, [[render(v) for v in row] for row in cur.fetchall()]
+
+    def query(self, sql, params):
+        sql, params = qmark_style(sql, params)
+        cur = self.conn.cursor()
+        try:
+            cur.execute(sql, *params)
+            return self.result(cur)
+        finally:
+            cur.close()
+
+    def metadata(self, call, table):
+        # ODBC orders every one of these result sets (SQLTables, SQLColumns,
+        # SQLPrimaryKeys, SQLStatistics, SQLGetTypeInfo): keep its order.
+        cur = self.conn.cursor()
+        try:
+            if call == "schemas":
+                # SQL_ALL_SCHEMAS: catalog and table empty, schema '%'.
+                cur.tables(catalog="", schema="%", table="", tableType="")
+            elif call == "tables":
+                cur.tables(schema="public")
+            elif call == "columns":
+                cur.columns(table=table, schema="public")
+            elif call == "primary_keys":
+                cur.primaryKeys(table, schema="public")
+            elif call == "indexes":
+                cur.statistics(table, schema="public")
+            else:
+                cur.getTypeInfo()
+            return self.result(cur)
+        finally:
+            cur.close()
+
+    def reset(self):
+        raise not_supported("ODBC has no pool reset here")
+
+    def version(self):
+        import pyodbc
+
+        return f"pyodbc {pyodbc.version}, psqlODBC {self.conn.getinfo(pyodbc.SQL_DRIVER_VER)}"
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+        remove_odbc_log()
+
+
+def remove_odbc_log():
+    """Debian's odbcinst.ini turns psqlODBC's communication log on for the driver,
+    and the driver writes a line to /tmp/psqlodbc_<program><user><pid>.log on
+    disconnect even when the connection string turns it off: remove ours."""
+    import os
+
+    pattern = re.compile(rf"psqlodbc_.*\D{os.getpid()}\.log")
+    try:
+        for name in os.listdir("/tmp"):
+            if pattern.fullmatch(name):
+                os.remove(os.path.join("/tmp", name))
+    except OSError:
+        pass
+
+
+class SqlAlchemy:
+    """SQLAlchemy 2 (text() queries and the Inspector) over one dialect; with
+    `pandas`, queries go through pandas.read_sql over the psycopg2 dialect."""
+
+    DIALECTS = {"psycopg2": "psycopg2", "psycopg": "psycopg", "asyncpg": "asyncpg",
+                "pg8000": "pg8000", "pandas": "psycopg2"}
+
+    def __init__(self, driver):
+        self.driver = driver
+        self.pandas = driver == "pandas"
+        self.dbapi = self.DIALECTS[driver.removeprefix("sqlalchemy-")]
+        self.asynchronous = self.dbapi == "asyncpg"
+        self.loop = asyncio.new_event_loop() if self.asynchronous else None
+        self.engine = None
+        self.conn = None
+
+    def connect_args(self, r):
+        if self.dbapi in ("psycopg2", "psycopg"):
+            args = {"sslmode": r["sslmode"]}
+            if r["sslrootcert"]:
+                args["sslrootcert"] = r["sslrootcert"]
+            return args
+        if self.dbapi == "asyncpg":
+            return {"ssl": ssl_context(r)}
+        return {"ssl_context": ssl_context(r)}
+
+    def connect(self, r):
+        from sqlalchemy import URL
+        from sqlalchemy.pool import NullPool
+
+        url = URL.create(f"postgresql+{self.dbapi}", username=r["user"], password=r["password"],
+                         host=r["host"], port=r["port"], database=r["dbname"])
+        options = dict(connect_args=self.connect_args(r), poolclass=NullPool,
+                       isolation_level="AUTOCOMMIT")
+        if self.asynchronous:
+            from sqlalchemy.ext.asyncio import create_async_engine
+
+            self.engine = create_async_engine(url, **options)
+            self.conn = self.loop.run_until_complete(self.engine.connect())
+        else:
+            from sqlalchemy import create_engine
+
+            self.engine = create_engine(url, **options)
+            self.conn = self.engine.connect()
+
+    def sync(self, fn):
+        """fn(a synchronous Connection), also over the async dialect."""
+        if self.asynchronous:
+            return self.loop.run_until_complete(self.conn.run_sync(fn))
+        return fn(self.conn)
+
+    def query(self, sql, params):
+        from sqlalchemy import text
+
+        sql, binds = named_style(sql, params)
+        if self.pandas:
+            return self.sync(lambda c: self.read_sql(c, text(sql), binds))
+
+        def go(c):
+            result = c.execute(text(sql), binds)
+            if not result.returns_rows:
+                return [], []
+            columns = list(result.keys())
+            return columns, [[render(v) for v in row] for row in result.fetchall()]
+
+        return self.sync(go)
+
+    @staticmethod
+    def read_sql(conn, statement, binds):
+        import pandas
+
+        frame = pandas.read_sql(statement, conn, params=binds)
+        return ([str(c) for c in frame.columns],
+                [[render(plain(v)) for v in row] for row in frame.itertuples(index=False)])
+
+    def metadata(self, call, table):
+        from sqlalchemy import inspect
+
+        if self.pandas:
+            raise not_supported("pandas has no metadata API (see sqlalchemy-psycopg2)")
+
+        def go(c):
+            inspector = inspect(c)
+            if call == "schemas":
+                return ["name"], sorted_rows([[n] for n in inspector.get_schema_names()])
+            if call == "tables":
+                return ["name"], sorted_rows([[n] for n in inspector.get_table_names(schema="public")])
+            if call == "columns":
+                # In the table's column order.
+                return dict_rows(inspector.get_columns(table, schema="public"),
+                                 ["name", "type", "nullable", "default"])
+            if call == "primary_keys":
+                return dict_rows([inspector.get_pk_constraint(table, schema="public")],
+                                 ["name", "constrained_columns"])
+            if call == "indexes":
+                columns, rows = dict_rows(inspector.get_indexes(table, schema="public"), ["name"])
+                return columns, sorted_rows(rows)
+            raise not_supported("SQLAlchemy's Inspector has no type info")
+
+        return self.sync(go)
+
+    def reset(self):
+        raise not_supported("no pool reset through SQLAlchemy here")
+
+    def version(self):
+        import sqlalchemy
+
+        module = {"psycopg2": "psycopg2", "psycopg": "psycopg", "asyncpg": "asyncpg",
+                  "pg8000": "pg8000"}[self.dbapi]
+        version = f"SQLAlchemy {sqlalchemy.__version__}, {module} {__import__(module).__version__}"
+        if self.pandas:
+            version = f"pandas {__import__('pandas').__version__}, {version}"
+        return version
+
+    def close(self):
+        if self.conn is not None:
+            if self.asynchronous:
+                self.loop.run_until_complete(self.conn.close())
+                self.loop.run_until_complete(self.engine.dispose())
+            else:
+                self.conn.close()
+                self.engine.dispose()
+
+
+def dict_rows(dicts, first):
+    """Inspector dicts as rows: the `first` keys, then every other key any dict
+    has, in order of appearance; missing keys are null."""
+    columns = list(first)
+    for d in dicts:
+        columns += [k for k in d if k not in columns]
+    return columns, [[render_meta(d.get(k)) for k in columns] for d in dicts]
+
+
+def plain(value):
+    """A pandas / NumPy cell as the Python value render() knows; missing (None,
+    NaN, NaT) is null, as pandas cannot tell a NULL from a NaN in a float column."""
+    import numpy
+    import pandas
+
+    if isinstance(value, (list, tuple, dict, numpy.ndarray)):
+        return value
+    if pandas.isna(value):
+        return None
+    if isinstance(value, pandas.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, pandas.Timedelta):
+        return value.to_pytimedelta()
+    if isinstance(value, numpy.generic):
+        return value.item()
+    return value
+
+
+DRIVERS = ["psycopg2", "psycopg", "psycopg-binary", "asyncpg", "pg8000", "odbc",
+           "sqlalchemy-psycopg2", "sqlalchemy-psycopg", "sqlalchemy-asyncpg", "sqlalchemy-pg8000",
+           "pandas"]
+
+
+def make_client(driver):
+    if driver == "asyncpg":
+        return AsyncPg()
+    if driver == "odbc":
+        return Odbc()
+    if driver.startswith("sqlalchemy-") or driver == "pandas":
+        return SqlAlchemy(driver)
+    return DbApi(driver)
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--driver", required=True,
-                        choices=["psycopg2", "psycopg", "psycopg-binary", "asyncpg", "pg8000"])
+    parser.add_argument("--driver", required=True, choices=DRIVERS)
     driver = parser.parse_args().driver
-    client = AsyncPg() if driver == "asyncpg" else DbApi(driver)
+    client = make_client(driver)
     for line in sys.stdin:
         try:
             request = json.loads(line)
@@ -184,6 +537,12 @@ def main():
                 reply = {"ok": True}
             elif op == "query":
                 columns, rows = client.query(request["sql"], request.get("params") or [])
+                reply = {"ok": True, "columns": columns, "rows": rows}
+            elif op == "metadata":
+                call = request.get("call")
+                if call not in METADATA_CALLS:
+                    raise not_supported(f"metadata call {call}")
+                columns, rows = client.metadata(call, request.get("table"))
                 reply = {"ok": True, "columns": columns, "rows": rows}
             elif op == "reset":
                 client.reset()
@@ -198,8 +557,10 @@ def main():
         except NotImplementedError as error:
             reply = {"ok": False, "error": {"sqlstate": None, "message": str(error)}}
         except Exception as error:  # every driver error becomes a reply
-            reply = {"ok": False, "error": {"sqlstate": sqlstate_of(error), "message": str(error)}}
+            reply = {"ok": False, "error": {"sqlstate": sqlstate_of(error), "message": message_of(error)}}
         print(json.dumps(reply), flush=True)
+    if isinstance(client, Odbc):
+        client.close()  # at end of input too, for its log file
 
 
 if __name__ == "__main__":

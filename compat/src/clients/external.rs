@@ -57,6 +57,16 @@ impl External {
         }
     }
 
+    /// psqlODBC (Debian's `odbc-postgresql`, its Unicode driver) through pyodbc,
+    /// run by `compat/clients/python/client.py`: needs the driver library too.
+    pub fn python_odbc() -> External {
+        let mut client = External::python("odbc");
+        client
+            .requires
+            .push(PathBuf::from("/usr/lib/x86_64-linux-gnu/odbc/psqlodbcw.so"));
+        client
+    }
+
     /// pgjdbc (Debian's jar) run by the compiled `compat/clients/java/JdbcClient.java`.
     pub fn jdbc() -> External {
         let classes = install_root().join("build/java");
@@ -93,6 +103,24 @@ impl External {
         }
     }
 
+    /// A Go driver (`pgx` for pgx v4, `lib/pq`) run by the `compat/clients/go` program,
+    /// built from Debian's packages in GOPATH mode.
+    pub fn go(driver: &str) -> External {
+        let program = install_root().join("build/go/go-client");
+        let label = if driver == "pgx" { "pgx v4" } else { driver };
+        External {
+            name: format!("Go {label}"),
+            command: vec![
+                program.clone(),
+                PathBuf::from("--driver"),
+                PathBuf::from(driver),
+            ],
+            requires: vec![program],
+            installer: "compat/clients/install-go.sh",
+            docker: false,
+        }
+    }
+
     /// Npgsql in the image built from `docker/compat/npgsql` with tag `tag`.
     pub fn npgsql(tag: &str) -> External {
         let image = format!("datapress-compat-npgsql:{tag}");
@@ -113,6 +141,25 @@ impl External {
             requires: vec![],
             installer: "docker build (see docker/compat/npgsql/Dockerfile)",
             docker: true,
+        }
+    }
+
+    /// A wire-level replay of Npgsql `version` ("4.0", the one Power BI embeds, or
+    /// "current"): `compat/clients/npgsql/replay.py`, standard-library Python that sends
+    /// what that Npgsql sends (startup, auth, type loading, commands, pool reset).
+    pub fn npgsql_replay(version: &str) -> External {
+        let python = install_root().join("venv/bin/python");
+        External {
+            name: format!("Npgsql {version} (wire replay)"),
+            command: vec![
+                python.clone(),
+                sources().join("npgsql/replay.py"),
+                PathBuf::from("--version"),
+                PathBuf::from(version),
+            ],
+            requires: vec![python],
+            installer: "compat/clients/install-python.sh",
+            docker: false,
         }
     }
 }
@@ -311,9 +358,14 @@ impl Conn for ExternalConn {
                 )
             }
             Step::PoolReset => outcome(self.call(json!({"op": "reset"})).await),
-            Step::Script(_) | Step::Portal { .. } | Step::ExecuteAfterDiscard(_) => {
-                Outcome::Unsupported("not a driver operation".into())
-            }
+            Step::Metadata { call, table } => outcome(
+                self.call(json!({"op": "metadata", "call": call, "table": table}))
+                    .await,
+            ),
+            Step::Script(_)
+            | Step::Portal { .. }
+            | Step::ExecuteAfterDiscard(_)
+            | Step::Backslash(_) => Outcome::Unsupported("not a driver operation".into()),
         }
     }
 }

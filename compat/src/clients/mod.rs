@@ -53,6 +53,16 @@ pub enum Step {
     /// Prepare a statement, run `DISCARD ALL`, then execute the prepared
     /// statement (which must now be gone).
     ExecuteAfterDiscard(String),
+    /// One of the driver's own metadata calls (`schemas`, `tables`, `columns`,
+    /// `primary_keys`, `indexes`, `type_info`, `types`), for `table` where it takes one.
+    Metadata {
+        /// The call.
+        call: &'static str,
+        /// The table it is about.
+        table: Option<&'static str>,
+    },
+    /// A psql backslash command (`\d accidents`); only psql runs it.
+    Backslash(&'static str),
 }
 
 impl Step {

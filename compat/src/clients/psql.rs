@@ -136,6 +136,7 @@ impl Conn for PsqlConn {
         match step {
             Step::Query { sql, params } if params.is_empty() => self.run_sql(sql).await,
             Step::Query { .. } => Outcome::Unsupported("psql sends no parameters".into()),
+            Step::Backslash(command) => self.run_sql(command).await,
             _ => Outcome::Unsupported("not a psql operation".into()),
         }
     }

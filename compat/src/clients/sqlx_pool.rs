@@ -127,9 +127,11 @@ impl Conn for SqlxConn {
                     Err(e) => error_outcome(&e),
                 }
             }
-            Step::Script(_) | Step::Portal { .. } | Step::ExecuteAfterDiscard(_) => {
-                Outcome::Unsupported("not a sqlx operation".into())
-            }
+            Step::Script(_)
+            | Step::Portal { .. }
+            | Step::ExecuteAfterDiscard(_)
+            | Step::Metadata { .. }
+            | Step::Backslash(_) => Outcome::Unsupported("not a sqlx operation".into()),
         }
     }
 }

@@ -277,6 +277,9 @@ impl Conn for TokioConn {
                 Outcome::Unsupported("no prepared statements in the simple protocol".into())
             }
             (Step::PoolReset, _) => Outcome::Unsupported("tokio-postgres has no pool".into()),
+            (Step::Metadata { .. } | Step::Backslash(_), _) => {
+                Outcome::Unsupported("tokio-postgres has no metadata API".into())
+            }
         }
     }
 }

@@ -152,6 +152,9 @@ impl Oracle {
             let mut sink = Box::pin(sink);
             sink.send(bytes::Bytes::from(csv)).await?;
             sink.as_mut().finish().await?;
+            // DataPress shows its datasets as owned by the connecting user.
+            db.batch_execute(&format!("ALTER TABLE \"{table}\" OWNER TO datapress"))
+                .await?;
         }
         db.batch_execute(
             "GRANT SELECT ON ALL TABLES IN SCHEMA public TO datapress, tlsonly;\

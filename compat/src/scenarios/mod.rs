@@ -2,6 +2,7 @@
 //! pair of servers to use (the [`Setup`]) and what the client does there.
 
 pub mod auth;
+pub mod catalog;
 pub mod errors;
 pub mod extended;
 pub mod pooling;
@@ -98,6 +99,10 @@ pub fn all() -> Vec<Scenario> {
         Scenario {
             name: "errors",
             cases: errors::cases(),
+        },
+        Scenario {
+            name: "catalog",
+            cases: catalog::cases(),
         },
     ]
 }

@@ -15,7 +15,8 @@ use super::builtin_procs::proc_oid;
 use super::builtin_types::{format_type, type_oid_by_name};
 use super::functions::{function, map_text_rows, oid_function, SessionInfo};
 use super::pg_catalog::{
-    CATALOG_TABLE_OIDS, INFORMATION_SCHEMA_OID, OWNER_OID, PG_CATALOG_OID, PUBLIC_OID,
+    CATALOG_TABLE_OIDS, DATABASE_OWNER_OID, INFORMATION_SCHEMA_OID, OWNER_OID, PG_CATALOG_OID,
+    PUBLIC_OID,
 };
 use crate::datasets::Registry;
 use crate::errors::{sqlstate, PgError};
@@ -282,12 +283,10 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
             Stable,
             |s, args, rows| {
                 map_text_rows(args, rows, |v| {
-                    Ok(v[0].map(|oid| {
-                        if oid == OWNER_OID.to_string() {
-                            s.user.clone()
-                        } else {
-                            format!("unknown (OID={oid})")
-                        }
+                    Ok(v[0].map(|oid| match oid.parse::<u32>() {
+                        Ok(OWNER_OID) => s.user.clone(),
+                        Ok(DATABASE_OWNER_OID) => "pg_database_owner".to_string(),
+                        _ => format!("unknown (OID={oid})"),
                     }))
                 })
             },

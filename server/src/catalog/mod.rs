@@ -10,4 +10,5 @@ pub mod functions;
 pub mod information_schema;
 pub mod pg_catalog;
 pub mod rewrite;
+pub mod single_value;
 pub mod table;

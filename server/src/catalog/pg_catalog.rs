@@ -25,6 +25,8 @@ pub const PUBLIC_OID: u32 = 2200;
 pub const INFORMATION_SCHEMA_OID: u32 = 13_000;
 /// OID of the bootstrap superuser, the owner of everything.
 pub const OWNER_OID: u32 = 10;
+/// OID of `pg_database_owner`, the owner of schema `public` (PG 15).
+pub const DATABASE_OWNER_OID: u32 = 6171;
 /// OID of the one database.
 pub const DATABASE_OID: u32 = 16_383;
 /// The OIDs of a few catalogs clients name as `'pg_class'::regclass`.
@@ -73,7 +75,14 @@ fn pg_namespace(_: &Context<'_>) -> Vec<Vec<Cell>> {
         (INFORMATION_SCHEMA_OID, "information_schema"),
     ]
     .into_iter()
-    .map(|(oid, name)| vec![oid.into(), name.into(), OWNER_OID.into(), Cell::Null])
+    .map(|(oid, name)| {
+        let owner = if oid == PUBLIC_OID {
+            DATABASE_OWNER_OID
+        } else {
+            OWNER_OID
+        };
+        vec![oid.into(), name.into(), owner.into(), Cell::Null]
+    })
     .collect()
 }
 

@@ -3,16 +3,18 @@
 //! `pg_catalog.`-qualified functions, unqualified catalog tables (PG searches
 //! `pg_catalog` first), `::regclass`/`::regtype`/`::regproc`/`::regnamespace`
 //! and `::oid` casts, `OPERATOR(pg_catalog.~)`, `COLLATE`, and PG-only type
-//! names (`name`, `"char"`, `pg_catalog.text`).
+//! names (`name`, `"char"`, `pg_catalog.text`), and scalar subqueries whose
+//! result is not aggregated (wrapped in `pg_single_value`, which keeps PG's
+//! one-row rule).
 
 use std::collections::HashSet;
 use std::ops::ControlFlow;
 
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::{
-    BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
-    FunctionArgumentList, FunctionArguments, Ident, ObjectName, ObjectNamePart, Query, VisitMut,
-    VisitorMut,
+    visit_expressions, BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg,
+    FunctionArgExpr, FunctionArgumentList, FunctionArguments, GroupByExpr, Ident, ObjectName,
+    ObjectNamePart, Query, SelectItem, SetExpr, VisitMut, VisitorMut,
 };
 
 use super::catalog_functions::RegType;
@@ -146,6 +148,241 @@ fn custom_operator(names: &[String]) -> Option<BinaryOperator> {
     })
 }
 
+/// Aggregate functions: a scalar subquery selecting one of them needs no wrapping.
+const AGGREGATES: &[&str] = &[
+    "count",
+    "sum",
+    "min",
+    "max",
+    "avg",
+    "array_agg",
+    "string_agg",
+    "bool_and",
+    "bool_or",
+    "every",
+    "json_agg",
+    "jsonb_agg",
+    "json_object_agg",
+    "first_value",
+    "last_value",
+];
+
+fn contains_aggregate(expr: &Expr) -> bool {
+    visit_expressions(expr, |e| match e {
+        Expr::Function(f)
+            if lowercase_parts(&f.name)
+                .last()
+                .is_some_and(|n| AGGREGATES.contains(&n.as_str())) =>
+        {
+            ControlFlow::Break(())
+        }
+        _ => ControlFlow::Continue(()),
+    })
+    .is_break()
+}
+
+/// The names a query's FROM clause binds, or `None` if some relation has none we know.
+fn bound_names(select: &datafusion::sql::sqlparser::ast::Select) -> Option<HashSet<String>> {
+    use datafusion::sql::sqlparser::ast::TableFactor;
+    let mut names = HashSet::new();
+    for t in &select.from {
+        for factor in std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)) {
+            let name = match factor {
+                TableFactor::Table { alias: Some(a), .. }
+                | TableFactor::Derived { alias: Some(a), .. } => a.name.value.clone(),
+                TableFactor::Table { name, .. } => parts(name).last()?.clone(),
+                _ => return None,
+            };
+            names.insert(name.to_lowercase());
+        }
+    }
+    Some(names)
+}
+
+/// Whether `expr` refers to columns of the enclosing query (qualified by a
+/// name `inner` does not bind) and to anything else.
+fn references(expr: &Expr, inner: &HashSet<String>) -> (bool, bool) {
+    let (mut outer, mut other) = (false, false);
+    let _ = visit_expressions(expr, |e| {
+        match e {
+            Expr::CompoundIdentifier(idents) if idents.len() >= 2 => {
+                let qualifier = idents[idents.len() - 2].value.to_lowercase();
+                if inner.contains(&qualifier) {
+                    other = true;
+                } else {
+                    outer = true;
+                }
+            }
+            Expr::Identifier(_)
+            | Expr::Subquery(_)
+            | Expr::Exists { .. }
+            | Expr::InSubquery { .. } => other = true,
+            _ => {}
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    (outer, other)
+}
+
+fn split_and(expr: Expr, out: &mut Vec<Expr>) {
+    match expr {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => {
+            split_and(*left, out);
+            split_and(*right, out);
+        }
+        Expr::Nested(inner)
+            if matches!(
+                *inner,
+                Expr::BinaryOp {
+                    op: BinaryOperator::And,
+                    ..
+                }
+            ) =>
+        {
+            split_and(*inner, out)
+        }
+        other => out.push(other),
+    }
+}
+
+/// Helps DataFusion decorrelate a scalar subquery: conditions on the outer row
+/// alone leave the subquery (returned, to guard it with `CASE WHEN`), and an
+/// outer column equated with an inner expression is replaced by that
+/// expression in the other conditions (`a.x = c.oid AND a.x <> t.y` becomes
+/// `a.x = c.oid AND c.oid <> t.y`).
+fn hoist_outer_conditions(query: &mut Query) -> Option<Expr> {
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return None;
+    };
+    let inner = bound_names(select)?;
+    let mut conditions = Vec::new();
+    split_and(select.selection.take()?, &mut conditions);
+    let mut equal = Vec::new();
+    for c in &conditions {
+        if let Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } = c
+        {
+            for (o, i) in [(left, right), (right, left)] {
+                if matches!(**o, Expr::CompoundIdentifier(_))
+                    && references(o, &inner) == (true, false)
+                    && !references(i, &inner).0
+                {
+                    equal.push(((**o).clone(), (**i).clone()));
+                }
+            }
+        }
+    }
+    let (mut kept, mut guards) = (Vec::new(), Vec::new());
+    for mut c in conditions {
+        match references(&c, &inner) {
+            (true, false) => guards.push(c),
+            (true, true) if !equal.iter().any(|(o, i)| c == eq(o, i) || c == eq(i, o)) => {
+                let _ = datafusion::sql::sqlparser::ast::visit_expressions_mut(&mut c, |e| {
+                    if let Some((_, i)) = equal.iter().find(|(o, _)| o == e) {
+                        *e = i.clone();
+                    }
+                    ControlFlow::<()>::Continue(())
+                });
+                kept.push(c);
+            }
+            _ => kept.push(c),
+        }
+    }
+    select.selection = conjunction(kept);
+    conjunction(guards)
+}
+
+fn eq(left: &Expr, right: &Expr) -> Expr {
+    Expr::BinaryOp {
+        left: Box::new(left.clone()),
+        op: BinaryOperator::Eq,
+        right: Box::new(right.clone()),
+    }
+}
+
+fn conjunction(conditions: Vec<Expr>) -> Option<Expr> {
+    conditions.into_iter().reduce(|a, b| Expr::BinaryOp {
+        left: Box::new(a),
+        op: BinaryOperator::And,
+        right: Box::new(b),
+    })
+}
+
+/// `ARRAY(SELECT x FROM … ORDER BY o)` as `(SELECT array_agg(x ORDER BY o) FROM …)`;
+/// no row gives an empty array, as in PG.
+fn array_of_subquery(query: &Query) -> Option<Expr> {
+    let mut query = query.clone();
+    let order = match query.order_by.take() {
+        Some(o) => format!(" {o}"),
+        None => String::new(),
+    };
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return None;
+    };
+    let item = match select.projection.as_mut_slice() {
+        [SelectItem::UnnamedExpr(e)] | [SelectItem::ExprWithAlias { expr: e, .. }] => e,
+        _ => return None,
+    };
+    *item = parse_expr(&format!("array_agg({item}{order})"))?;
+    let guard = hoist_outer_conditions(&mut query);
+    let subquery = Expr::Subquery(Box::new(query));
+    let array = parse_expr(&format!("coalesce({subquery}, make_array())"))?;
+    match guard {
+        Some(g) => guarded(&g, &array),
+        None => Some(array),
+    }
+}
+
+fn parse_expr(sql: &str) -> Option<Expr> {
+    let dialect = datafusion::sql::sqlparser::dialect::PostgreSqlDialect {};
+    datafusion::sql::sqlparser::parser::Parser::new(&dialect)
+        .try_with_sql(sql)
+        .ok()?
+        .parse_expr()
+        .ok()
+}
+
+/// `CASE WHEN guard THEN expr END`.
+fn guarded(guard: &Expr, expr: &Expr) -> Option<Expr> {
+    parse_expr(&format!("CASE WHEN {guard} THEN {expr} END"))
+}
+
+/// Wraps the one result column of a plain scalar subquery in `pg_single_value`.
+fn aggregate_scalar_subquery(query: &mut Query) {
+    if query.limit_clause.is_some() || query.fetch.is_some() {
+        return;
+    }
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return;
+    };
+    let ungrouped = matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty());
+    if select.projection.len() != 1
+        || !ungrouped
+        || select.distinct.is_some()
+        || select.having.is_some()
+    {
+        return;
+    }
+    let expr = match &mut select.projection[0] {
+        SelectItem::UnnamedExpr(e) => e,
+        SelectItem::ExprWithAlias { expr, .. } => expr,
+        _ => return,
+    };
+    if contains_aggregate(expr) {
+        return;
+    }
+    *expr = call(super::single_value::NAME, vec![expr.clone()]);
+    // One value has no order.
+    query.order_by = None;
+}
+
 impl Rewriter {
     fn rewrite_cast(expr: &Expr, data_type: &DataType) -> Option<Expr> {
         // `x::regclass::text`: the name of the object.
@@ -211,7 +448,12 @@ impl VisitorMut for Rewriter {
                     f.name =
                         ObjectName(vec![ObjectNamePart::Identifier(Ident::new("array_length"))]);
                 }
-                None
+                match &f.args {
+                    FunctionArguments::Subquery(q) if lowercase_parts(&f.name) == ["array"] => {
+                        array_of_subquery(q)
+                    }
+                    _ => None,
+                }
             }
             Expr::Cast {
                 expr: inner,
@@ -219,6 +461,12 @@ impl VisitorMut for Rewriter {
                 ..
             } => Self::rewrite_cast(inner, data_type),
             Expr::Collate { expr: inner, .. } => Some((**inner).clone()),
+            Expr::Subquery(query) => {
+                let guard = hoist_outer_conditions(query);
+                aggregate_scalar_subquery(query);
+                let subquery = Expr::Subquery(query.clone());
+                guard.and_then(|g| guarded(&g, &subquery))
+            }
             Expr::BinaryOp { left, op, right } => match op {
                 BinaryOperator::PGCustomBinaryOperator(names) => {
                     custom_operator(names).map(|op| Expr::BinaryOp {
@@ -285,6 +533,29 @@ mod tests {
         );
         assert_eq!(rewritten("SELECT '1'::oid"), "SELECT pg_oid('1')");
         assert_eq!(rewritten("SELECT 'x'::name"), "SELECT CAST('x' AS TEXT)");
+    }
+
+    #[test]
+    fn scalar_subqueries_keep_the_one_row_rule_through_an_aggregate() {
+        assert_eq!(
+            rewritten("SELECT (SELECT b FROM t WHERE t.a = u.a ORDER BY 1) AS x FROM u"),
+            "SELECT (SELECT pg_single_value(b) FROM t WHERE t.a = u.a) AS x FROM u"
+        );
+        assert_eq!(
+            rewritten("SELECT (SELECT count(*) FROM t) FROM u"),
+            "SELECT (SELECT count(*) FROM t) FROM u"
+        );
+    }
+
+    #[test]
+    fn outer_conditions_leave_scalar_subqueries() {
+        assert_eq!(
+            rewritten(
+                "SELECT (SELECT c.n FROM c, t WHERE c.oid = a.x AND t.oid = a.y AND a.x <> t.z AND a.flag) FROM a"
+            ),
+            "SELECT CASE WHEN a.flag THEN (SELECT pg_single_value(c.n) FROM c, t \
+             WHERE c.oid = a.x AND t.oid = a.y AND c.oid <> t.z) END FROM a"
+        );
     }
 
     #[test]

@@ -1,0 +1,91 @@
+//! Catalog: what clients learn about the datasets from `pg_catalog` and
+//! `information_schema` — psql's backslash commands, each driver's own
+//! metadata calls, and catalog SQL of the kind tools send — compared with
+//! PostgreSQL serving the same tables.
+
+use super::{Case, Setup};
+use crate::clients::Step;
+
+fn metadata(call: &'static str, table: Option<&'static str>) -> Step {
+    Step::Metadata { call, table }
+}
+
+/// The cases.
+pub fn cases() -> Vec<Case> {
+    let setup = Setup::Password("cleartext");
+    vec![
+        Case::new(
+            "psql describe commands",
+            setup,
+            ["\\dt", "\\dn", "\\d accidents", "\\d types", "\\df", "\\dv"]
+                .into_iter()
+                .map(Step::Backslash)
+                .collect(),
+        ),
+        Case::new(
+            "driver metadata calls",
+            setup,
+            vec![
+                metadata("schemas", None),
+                metadata("tables", None),
+                metadata("columns", Some("accidents")),
+                metadata("columns", Some("types")),
+                metadata("primary_keys", Some("accidents")),
+                metadata("indexes", Some("accidents")),
+            ],
+        ),
+        Case::new(
+            "catalog tables describe the datasets",
+            setup,
+            vec![
+                Step::query(
+                    "SELECT c.relname, c.relkind, c.relnatts, pg_get_userbyid(c.relowner) AS owner \
+                     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                     WHERE n.nspname = 'public' ORDER BY 1",
+                ),
+                Step::query(
+                    "SELECT a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, \
+                     t.typname, a.attlen, a.attndims \
+                     FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid \
+                     WHERE a.attrelid = 'types'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+                ),
+                Step::query(
+                    "SELECT 'accidents'::regclass::text AS rel, 'pg_catalog.int4'::regtype::text AS typ, \
+                     'public'::regnamespace::text AS nsp, 'accidents'::regclass = c.oid AS same \
+                     FROM pg_class c WHERE c.relname = 'accidents'",
+                ),
+                Step::query(
+                    "SELECT n.nspname FROM pg_catalog.pg_namespace n \
+                     WHERE n.nspname OPERATOR(pg_catalog.!~) '^pg_' AND n.nspname <> 'information_schema' ORDER BY 1",
+                ),
+                Step::query(
+                    "SELECT typname, typlen, typtype, typcategory, typelem <> 0 AS has_elem \
+                     FROM pg_type WHERE oid = ANY(ARRAY[16, 20, 21, 23, 25, 700, 701, 1007, 1009, 1082, 1114, 1184, 1700, 2950]) ORDER BY oid",
+                ),
+                Step::query(
+                    "SELECT i.indexrelid, c.conname FROM pg_index i, pg_constraint c, pg_class t \
+                     WHERE i.indrelid = t.oid AND c.conrelid = t.oid AND t.relname = 'accidents'",
+                ),
+                Step::query("SELECT current_database(), current_schema(), current_user"),
+            ],
+        ),
+        Case::new(
+            "information_schema describes the datasets",
+            setup,
+            vec![
+                Step::query(
+                    "SELECT table_catalog, table_schema, table_name, table_type \
+                     FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+                ),
+                Step::query(
+                    "SELECT table_name, column_name, ordinal_position, data_type, udt_name, is_nullable, \
+                     numeric_precision, numeric_scale, datetime_precision \
+                     FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position",
+                ),
+                Step::query(
+                    "SELECT schema_name FROM information_schema.schemata ORDER BY schema_name",
+                ),
+            ],
+        ),
+    ]
+}
