@@ -162,6 +162,22 @@ fn message_level(v: &str) -> Result<String, String> {
 
 const DEFS: &[Def] = &[
     Def {
+        name: "jit",
+        default: "off",
+        report: false,
+        access: Access::User,
+        check: any,
+        description: "Allow JIT compilation (DataPress has none).",
+    },
+    Def {
+        name: "ssl_renegotiation_limit",
+        default: "0",
+        report: false,
+        access: Access::User,
+        check: any,
+        description: "Obsolete; accepted for old clients (Npgsql 4.0 sends it at startup).",
+    },
+    Def {
         name: "application_name",
         default: "",
         report: true,

@@ -67,7 +67,10 @@ impl Datasets {
             let columns: Vec<String> = schema
                 .fields()
                 .iter()
-                .map(|f| Ok(format!("\"{}\" {}", f.name(), pg_ddl_type(f)?)))
+                .map(|f| {
+                    let not_null = if f.is_nullable() { "" } else { " NOT NULL" };
+                    Ok(format!("\"{}\" {}{not_null}", f.name(), pg_ddl_type(f)?))
+                })
                 .collect::<anyhow::Result<_>>()?;
             let ddl = format!("CREATE TABLE \"{}\" ({})", d.name, columns.join(", "));
             let mut csv = String::new();

@@ -11,7 +11,15 @@ const INTERNAL_LANGUAGE: u32 = 12;
 const FIRST_PROC_OID: u32 = 10_000;
 
 /// One function: (name, return type OID, argument type OIDs).
-fn io_functions() -> Vec<(String, u32, Vec<u32>)> {
+type Proc = (String, u32, Vec<u32>);
+
+/// The functions, built once.
+fn io_functions() -> &'static [Proc] {
+    static PROCS: std::sync::OnceLock<Vec<Proc>> = std::sync::OnceLock::new();
+    PROCS.get_or_init(build_io_functions)
+}
+
+fn build_io_functions() -> Vec<Proc> {
     let mut out: Vec<(String, u32, Vec<u32>)> = Vec::new();
     for row in type_rows() {
         let prefix = row.io_prefix();
@@ -46,7 +54,7 @@ pub fn proc_oid(name: &str) -> Option<u32> {
 /// The rows of `pg_proc`.
 pub fn pg_proc(_: &Context<'_>) -> Vec<Vec<Cell>> {
     io_functions()
-        .into_iter()
+        .iter()
         .enumerate()
         .map(|(i, (name, ret, args))| {
             vec![
@@ -68,14 +76,14 @@ pub fn pg_proc(_: &Context<'_>) -> Vec<Vec<Cell>> {
                 "s".into(),
                 (args.len() as i16).into(),
                 0i16.into(),
-                ret.into(),
-                Cell::List(args.into_iter().map(Cell::from).collect()),
+                (*ret).into(),
+                Cell::List(args.iter().copied().map(Cell::from).collect()),
                 Cell::Null,
                 Cell::Null,
                 Cell::Null,
                 Cell::Null,
                 Cell::Null,
-                name.into(),
+                name.clone().into(),
                 Cell::Null,
                 Cell::Null,
                 Cell::Null,
@@ -88,8 +96,5 @@ pub fn pg_proc(_: &Context<'_>) -> Vec<Vec<Cell>> {
 /// The name of the built-in function with `oid`.
 pub fn proc_name(oid: u32) -> Option<String> {
     let index = oid.checked_sub(FIRST_PROC_OID)? as usize;
-    io_functions()
-        .into_iter()
-        .nth(index)
-        .map(|(name, _, _)| name)
+    io_functions().get(index).map(|(name, _, _)| name.clone())
 }

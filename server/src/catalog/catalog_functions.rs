@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use datafusion::arrow::array::{Array, AsArray, Int32Builder};
+use datafusion::arrow::array::{Array, AsArray, Int64Builder};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
@@ -13,7 +13,7 @@ use datafusion::logical_expr::{ColumnarValue, ScalarUDF, TypeSignature, Volatili
 
 use super::builtin_procs::proc_oid;
 use super::builtin_types::{format_type, type_oid_by_name};
-use super::functions::{function, map_text_rows, oid_function, SessionInfo};
+use super::functions::{function, map_text_rows, typed_function, SessionInfo};
 use super::pg_catalog::{
     CATALOG_TABLE_OIDS, DATABASE_OWNER_OID, INFORMATION_SCHEMA_OID, OWNER_OID, PG_CATALOG_OID,
     PUBLIC_OID,
@@ -208,6 +208,47 @@ fn start_time() -> i64 {
     *START.get_or_init(|| chrono::Utc::now().timestamp_micros())
 }
 
+/// `array_lower(a, 1)` / `array_upper(a, 1)` of a one-dimensional array:
+/// `bound(length)` for a non-empty array, NULL for an empty or NULL one.
+fn array_bound(session: &Arc<SessionInfo>, name: &'static str, bound: fn(i64) -> i64) -> ScalarUDF {
+    let any2 = TypeSignature::Any(2);
+    // int8 rather than PG's int4: DataFusion's generate_series takes int8 bounds.
+    function(
+        session,
+        name,
+        any2,
+        DataType::Int64,
+        Volatility::Immutable,
+        move |_, args, rows| {
+            let scalar = args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
+            let rows = if scalar { 1 } else { rows };
+            let array = args[0].to_array(rows)?;
+            let mut out = Int64Builder::new();
+            match array.data_type() {
+                DataType::List(_) => {
+                    let list = array.as_list::<i32>();
+                    for i in 0..rows {
+                        let len = if list.is_valid(i) {
+                            list.value(i).len() as i64
+                        } else {
+                            0
+                        };
+                        out.append_option((len > 0).then(|| bound(len)));
+                    }
+                }
+                _ => (0..rows).for_each(|_| out.append_null()),
+            }
+            let result: datafusion::arrow::array::ArrayRef = Arc::new(out.finish());
+            if scalar {
+                return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+                    &result, 0,
+                )?));
+            }
+            Ok(ColumnarValue::Array(result))
+        },
+    )
+}
+
 /// The catalog functions of one session.
 pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -> Vec<ScalarUDF> {
     use DataType::{Boolean, Utf8};
@@ -275,12 +316,11 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
                 })
             },
         ),
-        function(
+        typed_function(
             session,
             "pg_get_userbyid",
             any(&[1]),
-            Utf8,
-            Stable,
+            "name",
             |s, args, rows| {
                 map_text_rows(args, rows, |v| {
                     Ok(v[0].map(|oid| match oid.parse::<u32>() {
@@ -371,32 +411,49 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
                 ))))
             },
         ),
+        array_bound(session, "array_lower", |_| 1),
+        array_bound(session, "array_upper", |len| len),
         function(
             session,
-            "array_lower",
-            any(&[2]),
-            DataType::Int32,
+            "json_build_object",
+            TypeSignature::VariadicAny,
+            Utf8,
             Stable,
             |_, args, rows| {
-                let array = args[0].to_array(rows)?;
-                let mut out = Int32Builder::new();
-                match array.data_type() {
-                    DataType::List(_) => {
-                        let list = array.as_list::<i32>();
-                        for i in 0..rows {
-                            out.append_option(
-                                (list.is_valid(i) && !list.value(i).is_empty()).then_some(1),
-                            );
-                        }
-                    }
-                    _ => (0..rows).for_each(|_| out.append_null()),
-                }
-                Ok(ColumnarValue::Array(Arc::new(out.finish())))
+                map_text_rows(args, rows, |v| {
+                    let pairs: Vec<String> = v
+                        .chunks(2)
+                        .map(|kv| {
+                            let key = serde_json::Value::from(kv[0].unwrap_or_default());
+                            let value = kv
+                                .get(1)
+                                .copied()
+                                .flatten()
+                                .map_or(serde_json::Value::Null, serde_json::Value::from);
+                            format!("{key} : {value}")
+                        })
+                        .collect();
+                    Ok(Some(format!("{{{}}}", pairs.join(", "))))
+                })
             },
         ),
         always_true("pg_table_is_visible", &[1]),
         always_true("pg_type_is_visible", &[1]),
         always_true("pg_function_is_visible", &[1]),
+        always_true("pg_collation_is_visible", &[1]),
+        function(
+            session,
+            "pg_relation_is_publishable",
+            any(&[1]),
+            Boolean,
+            Stable,
+            |_, args, rows| {
+                as_type(
+                    map_text_rows(args, rows, |v| Ok(v[0].map(|_| "false".into()))),
+                    &Boolean,
+                )
+            },
+        ),
         privilege("has_table_privilege"),
         privilege("has_schema_privilege"),
         privilege("has_database_privilege"),
@@ -416,13 +473,15 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
         nothing("pg_get_function_result", &[1]),
         nothing("pg_get_function_identity_arguments", &[1]),
         nothing("pg_get_serial_sequence", &[2]),
+        nothing("pg_get_statisticsobjdef_columns", &[1]),
     ];
     for reg in RegType::ALL {
         let r = Arc::clone(registry);
-        functions.push(oid_function(
+        functions.push(typed_function(
             session,
             reg.to_oid_function(),
             any(&[1]),
+            "oid",
             move |_, args, rows| {
                 as_type(
                     map_text_rows(args, rows, |v| {
@@ -449,10 +508,11 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
         ));
     }
     let r = Arc::clone(registry);
-    functions.push(oid_function(
+    functions.push(typed_function(
         session,
         "to_regclass",
         any(&[1]),
+        "oid",
         move |_, args, rows| {
             as_type(
                 map_text_rows(args, rows, |v| {
@@ -464,10 +524,11 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
             )
         },
     ));
-    functions.push(oid_function(
+    functions.push(typed_function(
         session,
         "to_regtype",
         any(&[1]),
+        "oid",
         |_, args, rows| {
             as_type(
                 map_text_rows(args, rows, |v| {
@@ -477,10 +538,11 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
             )
         },
     ));
-    functions.push(oid_function(
+    functions.push(typed_function(
         session,
         "pg_oid",
         any(&[1]),
+        "oid",
         |_, args, rows| {
             as_type(
                 map_text_rows(args, rows, |v| {

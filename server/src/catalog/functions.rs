@@ -114,21 +114,28 @@ pub(super) fn function(
     })
 }
 
-/// As [`function`], for a function whose result is an `oid`.
-pub(super) fn oid_function(
+/// As [`function`], for a function whose result has a PG type that its Arrow
+/// type alone does not tell: `oid` (a UInt32) or `name` (text).
+pub(super) fn typed_function(
     session: &Arc<SessionInfo>,
     name: &'static str,
     args: TypeSignature,
+    pg_type: &'static str,
     body: impl Fn(&SessionInfo, &[ColumnarValue], usize) -> Result<ColumnarValue>
         + Send
         + Sync
         + 'static,
 ) -> ScalarUDF {
+    let return_type = if pg_type == "oid" {
+        DataType::UInt32
+    } else {
+        DataType::Utf8
+    };
     ScalarUDF::new_from_impl(SessionFunction {
         name,
         signature: Signature::new(args, Volatility::Stable),
-        return_type: DataType::UInt32,
-        pg_type: Some("oid"),
+        return_type,
+        pg_type: Some(pg_type),
         session: Arc::clone(session),
         body: Box::new(body),
     })
@@ -212,36 +219,21 @@ pub fn session_functions(session: &Arc<SessionInfo>) -> Vec<ScalarUDF> {
         function(session, "version", none(), Utf8, Stable, |_, _, _| {
             Ok(utf8(version_string()))
         }),
-        function(
-            session,
-            "current_database",
-            none(),
-            Utf8,
-            Stable,
-            |s, _, _| Ok(utf8(&s.database)),
-        ),
-        function(
-            session,
-            "current_catalog",
-            none(),
-            Utf8,
-            Stable,
-            |s, _, _| Ok(utf8(&s.database)),
-        ),
-        function(session, "current_user", none(), Utf8, Stable, |s, _, _| {
+        typed_function(session, "current_database", none(), "name", |s, _, _| {
+            Ok(utf8(&s.database))
+        }),
+        typed_function(session, "current_catalog", none(), "name", |s, _, _| {
+            Ok(utf8(&s.database))
+        }),
+        typed_function(session, "current_user", none(), "name", |s, _, _| {
             Ok(utf8(&s.user))
         }),
-        function(session, "session_user", none(), Utf8, Stable, |s, _, _| {
+        typed_function(session, "session_user", none(), "name", |s, _, _| {
             Ok(utf8(&s.user))
         }),
-        function(
-            session,
-            "current_schema",
-            none(),
-            Utf8,
-            Stable,
-            |_, _, _| Ok(utf8("public")),
-        ),
+        typed_function(session, "current_schema", none(), "name", |_, _, _| {
+            Ok(utf8("public"))
+        }),
         function(
             session,
             "current_schemas",

@@ -14,7 +14,7 @@ use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::{
     visit_expressions, BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg,
     FunctionArgExpr, FunctionArgumentList, FunctionArguments, GroupByExpr, Ident, ObjectName,
-    ObjectNamePart, Query, SelectItem, SetExpr, VisitMut, VisitorMut,
+    ObjectNamePart, Query, SelectItem, SetExpr, Value, ValueWithSpan, VisitMut, VisitorMut,
 };
 
 use super::catalog_functions::RegType;
@@ -349,6 +349,23 @@ fn parse_expr(sql: &str) -> Option<Expr> {
         .ok()
 }
 
+/// `LIKE p ESCAPE 'c'` with `c` other than a backslash (DataFusion knows only
+/// that one): the pattern's backslashes are doubled and `c` becomes a backslash.
+fn backslash_escapes(pattern: &mut Box<Expr>, escape: &mut Option<ValueWithSpan>) {
+    let Some(Value::SingleQuotedString(c)) = escape.as_ref().map(|v| &v.value) else {
+        return;
+    };
+    if c == "\\" || c.chars().count() != 1 {
+        return;
+    }
+    let c = c.replace('\'', "''");
+    let sql = format!("replace(replace({pattern}, '\\', '\\\\'), '{c}', '\\')");
+    if let Some(p) = parse_expr(&sql) {
+        **pattern = p;
+        *escape = None;
+    }
+}
+
 /// `CASE WHEN guard THEN expr END`.
 fn guarded(guard: &Expr, expr: &Expr) -> Option<Expr> {
     parse_expr(&format!("CASE WHEN {guard} THEN {expr} END"))
@@ -423,8 +440,40 @@ impl VisitorMut for Rewriter {
         ControlFlow::Continue(())
     }
 
+    fn pre_visit_select(
+        &mut self,
+        select: &mut datafusion::sql::sqlparser::ast::Select,
+    ) -> ControlFlow<()> {
+        // PG allows two result columns of the same name (`SELECT NULL, x, NULL`);
+        // DataFusion wants unique ones. Client-visible names come from the
+        // original statement, so the engine may see other aliases.
+        let mut seen = HashSet::new();
+        for (i, item) in select.projection.iter_mut().enumerate() {
+            if let SelectItem::UnnamedExpr(e) = item {
+                if matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+                    continue;
+                }
+                if !seen.insert(e.to_string()) {
+                    *item = SelectItem::ExprWithAlias {
+                        expr: e.clone(),
+                        alias: Ident::new(format!("?column?{i}")),
+                    };
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
     fn post_visit_relation(&mut self, relation: &mut ObjectName) -> ControlFlow<()> {
         let name = lowercase_parts(relation);
+        // `pg_catalog.unnest(x)` in FROM: a function, known unqualified.
+        if let [schema, function] = name.as_slice() {
+            if schema == "pg_catalog"
+                && !super::pg_catalog::table_names().contains(&function.as_str())
+            {
+                relation.0.remove(0);
+            }
+        }
         if let [only] = name.as_slice() {
             if !self.ctes.contains(only)
                 && super::pg_catalog::table_names().contains(&only.as_str())
@@ -444,13 +493,18 @@ impl VisitorMut for Rewriter {
                 if name.len() == 2 && name[0] == "pg_catalog" {
                     f.name.0.remove(0);
                 }
-                if lowercase_parts(&f.name) == ["array_upper"] {
-                    f.name =
-                        ObjectName(vec![ObjectNamePart::Identifier(Ident::new("array_length"))]);
-                }
-                match &f.args {
-                    FunctionArguments::Subquery(q) if lowercase_parts(&f.name) == ["array"] => {
-                        array_of_subquery(q)
+                match (&f.args, lowercase_parts(&f.name).as_slice()) {
+                    (FunctionArguments::Subquery(q), [n]) if n == "array" => array_of_subquery(q),
+                    (FunctionArguments::List(list), [n]) if n == "generate_subscripts" => {
+                        // The subscripts of a one-dimensional array, 1 to its length, as rows.
+                        match list.args.first() {
+                            Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(a))) => {
+                                parse_expr(&format!(
+                                "unnest(generate_series(1, CAST(array_length({a}, 1) AS BIGINT)))"
+                            ))
+                            }
+                            _ => None,
+                        }
                     }
                     _ => None,
                 }
@@ -461,6 +515,19 @@ impl VisitorMut for Rewriter {
                 ..
             } => Self::rewrite_cast(inner, data_type),
             Expr::Collate { expr: inner, .. } => Some((**inner).clone()),
+            Expr::Like {
+                pattern,
+                escape_char: escape @ Some(_),
+                ..
+            }
+            | Expr::ILike {
+                pattern,
+                escape_char: escape @ Some(_),
+                ..
+            } => {
+                backslash_escapes(pattern, escape);
+                None
+            }
             Expr::Subquery(query) => {
                 let guard = hoist_outer_conditions(query);
                 aggregate_scalar_subquery(query);

@@ -29,6 +29,8 @@ pub enum Kind {
     Oid,
     /// `name`
     Name,
+    /// `regproc`: a function's OID, shown as its name
+    Regproc,
     /// `text`
     Text,
     /// `"char"`
@@ -65,6 +67,7 @@ impl Kind {
         };
         match self {
             Kind::Oid => tagged(DataType::UInt32, "oid"),
+            Kind::Regproc => tagged(DataType::UInt32, "regproc"),
             Kind::Name => tagged(DataType::Utf8, "name"),
             Kind::Char => tagged(DataType::Utf8, "char"),
             Kind::Text => Field::new(name, DataType::Utf8, true),
@@ -256,7 +259,7 @@ fn build_column<'a>(kind: Kind, cells: impl Iterator<Item = &'a Cell>) -> ArrayR
         }};
     }
     match kind {
-        Kind::Oid => build!(UInt32Builder::new(), |c| int(c).map(|v| v as u32)),
+        Kind::Oid | Kind::Regproc => build!(UInt32Builder::new(), |c| int(c).map(|v| v as u32)),
         Kind::Name | Kind::Text | Kind::Char => build!(StringBuilder::new(), text),
         Kind::Bool => build!(BooleanBuilder::new(), |c: &Cell| match c {
             Cell::Bool(b) => Some(*b),

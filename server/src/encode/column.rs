@@ -110,6 +110,23 @@ pub fn encode_column(
                 }
             });
         }
+        D::UInt32 if pg_type == PgType::Scalar(PgScalar::Regproc) => {
+            // A function's OID; its text form is the function's name ("-" for none).
+            let arr = a.as_primitive::<UInt32Type>();
+            out.encode_each(a, |i, buf| {
+                let oid = arr.value(i);
+                if binary {
+                    buf.extend_from_slice(&oid.to_be_bytes());
+                } else if oid == 0 {
+                    buf.push(b'-');
+                } else {
+                    match crate::catalog::builtin_procs::proc_name(oid) {
+                        Some(name) => buf.extend_from_slice(name.as_bytes()),
+                        None => text::write_int(oid, buf),
+                    }
+                }
+            });
+        }
         D::UInt32 => int_column::<UInt32Type, i64>(a, binary, out),
         D::UInt64 => {
             let arr = a.as_primitive::<UInt64Type>();

@@ -75,6 +75,8 @@ pub enum PgScalar {
     Char,
     /// `name` (catalog columns; tagged with [`PG_TYPE_METADATA`] = `name`)
     Name,
+    /// `regproc`: a function's OID shown as its name (tagged `regproc`)
+    Regproc,
 }
 
 /// Field metadata key naming the PG type of a catalog column whose Arrow type
@@ -104,6 +106,7 @@ impl PgScalar {
             PgScalar::Oid => oid::OID,
             PgScalar::Char => oid::CHAR,
             PgScalar::Name => oid::NAME,
+            PgScalar::Regproc => 24,
         }
     }
 
@@ -129,6 +132,7 @@ impl PgScalar {
             PgScalar::Oid => 1028,
             PgScalar::Char => 1002,
             PgScalar::Name => 1003,
+            PgScalar::Regproc => 1008,
         }
     }
 
@@ -137,7 +141,11 @@ impl PgScalar {
         match self {
             PgScalar::Bool | PgScalar::Char => 1,
             PgScalar::Int2 => 2,
-            PgScalar::Int4 | PgScalar::Float4 | PgScalar::Date | PgScalar::Oid => 4,
+            PgScalar::Int4
+            | PgScalar::Float4
+            | PgScalar::Date
+            | PgScalar::Oid
+            | PgScalar::Regproc => 4,
             PgScalar::Int8
             | PgScalar::Float8
             | PgScalar::Time
@@ -190,6 +198,7 @@ pub fn pg_type_of(field: &Field) -> (PgType, i32) {
         Some("oid") => return (PgType::Scalar(PgScalar::Oid), -1),
         Some("char") => return (PgType::Scalar(PgScalar::Char), -1),
         Some("name") => return (PgType::Scalar(PgScalar::Name), -1),
+        Some("regproc") => return (PgType::Scalar(PgScalar::Regproc), -1),
         _ => {}
     }
     pg_type_of_data_type(field.data_type())
