@@ -15,6 +15,15 @@ use crate::catalog::functions::{session_functions, SessionInfo};
 use crate::config::DatasetConfig;
 use crate::datasets::{DatasetError, DatasetSchema, Registry};
 
+/// DataFusion's analyzer rules, after ours: untyped literals take the type
+/// of what they are compared with before DataFusion's type coercion runs.
+fn analyzer_rules() -> Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> {
+    let mut rules: Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> =
+        vec![Arc::new(crate::catalog::literal_types::LiteralTypes)];
+    rules.extend(datafusion::optimizer::Analyzer::new().rules);
+    rules
+}
+
 /// The catalog name DataFusion plans against (clients see their own dbname).
 pub const CATALOG: &str = "datapress";
 
@@ -62,6 +71,7 @@ impl Engine {
             .with_runtime_env(Arc::new(runtime.build()?))
             .with_catalog_list(Arc::new(catalogs))
             .with_default_features()
+            .with_analyzer_rules(analyzer_rules())
             .with_scalar_functions(SessionStateDefaults::default_scalar_functions())
             .build();
         datafusion::execution::FunctionRegistry::register_udaf(

@@ -322,7 +322,13 @@ class Odbc:
                 cur.statistics(table, schema="public")
             else:
                 cur.getTypeInfo()
-            return self.result(cur)
+            columns, rows = self.result(cur)
+            # psqlODBC's SQLColumns adds the table's OID, which differs between
+            # any two servers (even two PostgreSQL installations): blank it.
+            if "table oid" in columns:
+                i = columns.index("table oid")
+                rows = [row[:i] + ["<oid>"] + row[i + 1:] for row in rows]
+            return columns, rows
         finally:
             cur.close()
 

@@ -8,6 +8,7 @@ pub mod builtin_types;
 pub mod catalog_functions;
 pub mod functions;
 pub mod information_schema;
+pub mod literal_types;
 pub mod pg_catalog;
 pub mod rewrite;
 pub mod single_value;

@@ -1089,3 +1089,64 @@ pub fn schema(registry: &Arc<Registry>) -> Result<Arc<dyn SchemaProvider>> {
     }
     Ok(Arc::new(schema))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{DatasetConfig, DatasetFormat};
+
+    fn accidents(name: &str) -> DatasetConfig {
+        DatasetConfig {
+            name: name.into(),
+            path: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/accidents.parquet"),
+            format: DatasetFormat::Parquet,
+            csv_header: true,
+            csv_delimiter: b',',
+        }
+    }
+
+    fn names_and_oids(registry: &Registry) -> Vec<(String, i64)> {
+        let ctx = Context {
+            registry,
+            session: None,
+        };
+        pg_class(&ctx)
+            .into_iter()
+            .map(|row| match (&row[1], &row[0]) {
+                (Cell::Text(name), Cell::Int(oid)) => (name.clone(), *oid),
+                other => panic!("unexpected row {other:?}"),
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn pg_class_follows_the_registry_with_stable_oids() {
+        let state = datafusion::prelude::SessionContext::new().state();
+        let registry = Registry::new();
+        registry.register(&state, accidents("a")).await.unwrap();
+        registry.register(&state, accidents("b")).await.unwrap();
+        let before = names_and_oids(&registry);
+        assert_eq!(before.len(), 2);
+        assert!(before.iter().all(|(_, oid)| *oid >= 16_384));
+        assert!(registry.unregister("a"));
+        let after = names_and_oids(&registry);
+        assert_eq!(after.len(), 1);
+        assert_eq!(after[0], before[1], "b keeps its OID when a goes away");
+        registry.register(&state, accidents("a")).await.unwrap();
+        assert_eq!(
+            names_and_oids(&registry),
+            before,
+            "re-registering restores a's OID"
+        );
+        let ctx = Context {
+            registry: &registry,
+            session: None,
+        };
+        let columns = pg_attribute(&ctx);
+        assert_eq!(columns.len(), 2 * accidents_columns(&registry));
+    }
+
+    fn accidents_columns(registry: &Registry) -> usize {
+        registry.list()[0].table.schema().fields().len()
+    }
+}

@@ -12,9 +12,10 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::{
-    visit_expressions, BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg,
-    FunctionArgExpr, FunctionArgumentList, FunctionArguments, GroupByExpr, Ident, ObjectName,
-    ObjectNamePart, Query, SelectItem, SetExpr, Value, ValueWithSpan, VisitMut, VisitorMut,
+    visit_expressions, ArrayElemTypeDef, BinaryOperator, CastKind, DataType, Expr, Function,
+    FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, GroupByExpr, Ident,
+    ObjectName, ObjectNamePart, Query, SelectItem, SetExpr, Value, ValueWithSpan, VisitMut,
+    VisitorMut,
 };
 
 use super::catalog_functions::RegType;
@@ -409,6 +410,20 @@ impl Rewriter {
                     return Some(call(reg.to_name_function(), vec![inner.clone()]));
                 }
             }
+        }
+        // `x::pg_catalog.int2[]`: an array of a PG-only type name.
+        if let DataType::Array(ArrayElemTypeDef::SquareBracket(element, size)) = data_type {
+            let standard = standard_type(&custom_type_name(element)?)?;
+            return Some(Expr::Cast {
+                kind: CastKind::Cast,
+                expr: Box::new(expr.clone()),
+                data_type: DataType::Array(ArrayElemTypeDef::SquareBracket(
+                    Box::new(standard),
+                    *size,
+                )),
+                array: false,
+                format: None,
+            });
         }
         let name = custom_type_name(data_type)?;
         if let Some(reg) = RegType::from_type_name(&name) {

@@ -33,6 +33,8 @@ pub enum Kind {
     Regproc,
     /// `text`
     Text,
+    /// `varchar` (information_schema's `character_data` and `yes_or_no`)
+    Varchar,
     /// `"char"`
     Char,
     /// `bool`
@@ -70,6 +72,7 @@ impl Kind {
             Kind::Regproc => tagged(DataType::UInt32, "regproc"),
             Kind::Name => tagged(DataType::Utf8, "name"),
             Kind::Char => tagged(DataType::Utf8, "char"),
+            Kind::Varchar => tagged(DataType::Utf8, "varchar"),
             Kind::Text => Field::new(name, DataType::Utf8, true),
             Kind::Bool => Field::new(name, DataType::Boolean, true),
             Kind::Int2 => Field::new(name, DataType::Int16, true),
@@ -260,7 +263,9 @@ fn build_column<'a>(kind: Kind, cells: impl Iterator<Item = &'a Cell>) -> ArrayR
     }
     match kind {
         Kind::Oid | Kind::Regproc => build!(UInt32Builder::new(), |c| int(c).map(|v| v as u32)),
-        Kind::Name | Kind::Text | Kind::Char => build!(StringBuilder::new(), text),
+        Kind::Name | Kind::Text | Kind::Char | Kind::Varchar => {
+            build!(StringBuilder::new(), text)
+        }
         Kind::Bool => build!(BooleanBuilder::new(), |c: &Cell| match c {
             Cell::Bool(b) => Some(*b),
             _ => None,

@@ -77,6 +77,8 @@ pub enum PgScalar {
     Name,
     /// `regproc`: a function's OID shown as its name (tagged `regproc`)
     Regproc,
+    /// `varchar` (catalog columns; tagged `varchar`)
+    Varchar,
 }
 
 /// Field metadata key naming the PG type of a catalog column whose Arrow type
@@ -107,6 +109,7 @@ impl PgScalar {
             PgScalar::Char => oid::CHAR,
             PgScalar::Name => oid::NAME,
             PgScalar::Regproc => 24,
+            PgScalar::Varchar => oid::VARCHAR,
         }
     }
 
@@ -133,6 +136,7 @@ impl PgScalar {
             PgScalar::Char => 1002,
             PgScalar::Name => 1003,
             PgScalar::Regproc => 1008,
+            PgScalar::Varchar => 1015,
         }
     }
 
@@ -153,7 +157,11 @@ impl PgScalar {
             | PgScalar::Timestamptz => 8,
             PgScalar::Interval | PgScalar::Uuid => 16,
             PgScalar::Name => 64,
-            PgScalar::Numeric | PgScalar::Text | PgScalar::Bytea | PgScalar::Json => -1,
+            PgScalar::Numeric
+            | PgScalar::Text
+            | PgScalar::Varchar
+            | PgScalar::Bytea
+            | PgScalar::Json => -1,
         }
     }
 }
@@ -199,6 +207,7 @@ pub fn pg_type_of(field: &Field) -> (PgType, i32) {
         Some("char") => return (PgType::Scalar(PgScalar::Char), -1),
         Some("name") => return (PgType::Scalar(PgScalar::Name), -1),
         Some("regproc") => return (PgType::Scalar(PgScalar::Regproc), -1),
+        Some("varchar") => return (PgType::Scalar(PgScalar::Varchar), -1),
         _ => {}
     }
     pg_type_of_data_type(field.data_type())
