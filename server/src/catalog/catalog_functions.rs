@@ -249,6 +249,80 @@ fn array_bound(session: &Arc<SessionInfo>, name: &'static str, bound: fn(i64) ->
     )
 }
 
+/// `pg_expandarray(a)`: the (element `x`, 1-based index `n`) pairs of a
+/// one-dimensional array, as a list of structs (what `information_schema._pg_expandarray`
+/// returns as rows, once unnested).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ExpandArray {
+    signature: datafusion::logical_expr::Signature,
+}
+
+impl datafusion::logical_expr::ScalarUDFImpl for ExpandArray {
+    fn name(&self) -> &str {
+        "pg_expandarray"
+    }
+    fn signature(&self) -> &datafusion::logical_expr::Signature {
+        &self.signature
+    }
+    fn return_type(&self, args: &[DataType]) -> Result<DataType> {
+        let element = match &args[0] {
+            DataType::List(f) => f.data_type().clone(),
+            other => other.clone(),
+        };
+        Ok(expanded_type(element))
+    }
+    fn invoke_with_args(
+        &self,
+        args: datafusion::logical_expr::ScalarFunctionArgs,
+    ) -> Result<ColumnarValue> {
+        use datafusion::arrow::array::{Int32Array, ListArray, StructArray};
+        use datafusion::arrow::datatypes::{Field, Fields};
+        let rows = args.number_rows;
+        let array = args.args[0].to_array(rows)?;
+        let list = array.as_list::<i32>();
+        let element = list.value_type();
+        let mut n = Vec::with_capacity(list.values().len());
+        for i in 0..list.len() {
+            let len = list.value_length(i);
+            n.extend(1..=len);
+        }
+        let values = list
+            .values()
+            .slice(list.value_offsets()[0] as usize, n.len());
+        let fields = Fields::from(vec![
+            Field::new("x", element, true),
+            Field::new("n", DataType::Int32, false),
+        ]);
+        let structs = StructArray::try_new(
+            fields.clone(),
+            vec![values, Arc::new(Int32Array::from(n))],
+            None,
+        )?;
+        let out = ListArray::try_new(
+            Arc::new(Field::new("item", DataType::Struct(fields), true)),
+            datafusion::arrow::buffer::OffsetBuffer::new(
+                list.offsets()
+                    .iter()
+                    .map(|o| o - list.value_offsets()[0])
+                    .collect::<Vec<_>>()
+                    .into(),
+            ),
+            Arc::new(structs),
+            list.nulls().cloned(),
+        )?;
+        Ok(ColumnarValue::Array(Arc::new(out)))
+    }
+}
+
+fn expanded_type(element: DataType) -> DataType {
+    use datafusion::arrow::datatypes::{Field, Fields};
+    let fields = Fields::from(vec![
+        Field::new("x", element, true),
+        Field::new("n", DataType::Int32, false),
+    ]);
+    DataType::List(Arc::new(Field::new("item", DataType::Struct(fields), true)))
+}
+
 /// The catalog functions of one session.
 pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -> Vec<ScalarUDF> {
     use DataType::{Boolean, Utf8};
@@ -298,6 +372,9 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
         )
     };
     let mut functions = vec![
+        ScalarUDF::new_from_impl(ExpandArray {
+            signature: datafusion::logical_expr::Signature::any(1, Volatility::Immutable),
+        }),
         function(
             session,
             "format_type",

@@ -88,6 +88,27 @@ fn argument_of<'a>(expr: &'a Expr, names: &[&str]) -> Option<&'a Expr> {
     }
 }
 
+/// Whether `expr` is an integer constant PG types as `int4` (a literal that
+/// fits, or a CASE choosing only among such): DataFusion would make it `int8`.
+fn is_int4_constant(expr: &Expr) -> bool {
+    match expr {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => n.parse::<i32>().is_ok(),
+            _ => false,
+        },
+        Expr::Nested(e) => is_int4_constant(e),
+        Expr::Case {
+            conditions,
+            else_result,
+            ..
+        } => {
+            conditions.iter().all(|c| is_int4_constant(&c.result))
+                && else_result.as_deref().is_none_or(is_int4_constant)
+        }
+        _ => false,
+    }
+}
+
 /// The PG type a cast names, lower-cased and without `pg_catalog.`, if it is
 /// one DataFusion does not know by that name.
 fn custom_type_name(data_type: &DataType) -> Option<String> {
@@ -320,10 +341,7 @@ fn conjunction(conditions: Vec<Expr>) -> Option<Expr> {
 /// no row gives an empty array, as in PG.
 fn array_of_subquery(query: &Query) -> Option<Expr> {
     let mut query = query.clone();
-    let order = match query.order_by.take() {
-        Some(o) => format!(" {o}"),
-        None => String::new(),
-    };
+    let mut order_by = query.order_by.take();
     let SetExpr::Select(select) = query.body.as_mut() else {
         return None;
     };
@@ -331,6 +349,20 @@ fn array_of_subquery(query: &Query) -> Option<Expr> {
         [SelectItem::UnnamedExpr(e)] | [SelectItem::ExprWithAlias { expr: e, .. }] => e,
         _ => return None,
     };
+    // `ORDER BY 1` names the one output column; inside array_agg it must be spelled out.
+    if let Some(datafusion::sql::sqlparser::ast::OrderBy {
+        kind: datafusion::sql::sqlparser::ast::OrderByKind::Expressions(exprs),
+        ..
+    }) = order_by.as_mut()
+    {
+        for o in exprs {
+            if matches!(&o.expr, Expr::Value(v) if matches!(&v.value, Value::Number(n, _) if n == "1"))
+            {
+                o.expr = item.clone();
+            }
+        }
+    }
+    let order = order_by.map_or_else(String::new, |o| format!(" {o}"));
     *item = parse_expr(&format!("array_agg({item}{order})"))?;
     let guard = hoist_outer_conditions(&mut query);
     let subquery = Expr::Subquery(Box::new(query));
@@ -365,6 +397,36 @@ fn backslash_escapes(pattern: &mut Box<Expr>, escape: &mut Option<ValueWithSpan>
         **pattern = p;
         *escape = None;
     }
+}
+
+/// `(expr).field`, PG's composite field access: DataFusion's `get_field`. For
+/// `(information_schema._pg_expandarray(a)).n` (already `unnest(pg_expandarray(a))`)
+/// the field is unnested on its own, so it zips with the other unnests of the row.
+fn field_access(
+    root: &Expr,
+    chain: &[datafusion::sql::sqlparser::ast::AccessExpr],
+) -> Option<Expr> {
+    use datafusion::sql::sqlparser::ast::AccessExpr;
+    let [AccessExpr::Dot(Expr::Identifier(field))] = chain else {
+        return None;
+    };
+    let Expr::Nested(inner) = root else {
+        return None;
+    };
+    let field = field.value.to_lowercase();
+    if let Some(expand) =
+        argument_of(inner, &["unnest"]).and_then(|e| argument_of(e, &["pg_expandarray"]))
+    {
+        return match field.as_str() {
+            "x" => parse_expr(&format!("unnest({expand})")),
+            // PG's n is an int4.
+            "n" => parse_expr(&format!(
+                "unnest(CAST(generate_series(1, CAST(array_length({expand}, 1) AS BIGINT)) AS INT[]))"
+            )),
+            _ => None,
+        };
+    }
+    parse_expr(&format!("get_field({inner}, '{field}')"))
 }
 
 /// `CASE WHEN guard THEN expr END`.
@@ -462,6 +524,19 @@ impl VisitorMut for Rewriter {
         // PG allows two result columns of the same name (`SELECT NULL, x, NULL`);
         // DataFusion wants unique ones. Client-visible names come from the
         // original statement, so the engine may see other aliases.
+        for item in select.projection.iter_mut() {
+            if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item {
+                if is_int4_constant(e) {
+                    *e = Expr::Cast {
+                        kind: CastKind::Cast,
+                        expr: Box::new(e.clone()),
+                        data_type: DataType::Int(None),
+                        array: false,
+                        format: None,
+                    };
+                }
+            }
+        }
         let mut seen = HashSet::new();
         for (i, item) in select.projection.iter_mut().enumerate() {
             if let SelectItem::UnnamedExpr(e) = item {
@@ -510,12 +585,23 @@ impl VisitorMut for Rewriter {
                 }
                 match (&f.args, lowercase_parts(&f.name).as_slice()) {
                     (FunctionArguments::Subquery(q), [n]) if n == "array" => array_of_subquery(q),
+                    (FunctionArguments::List(list), [s, n])
+                        if s == "information_schema" && n == "_pg_expandarray" =>
+                    {
+                        // A set-returning function of (x, n) rows: unnest a list of structs.
+                        match list.args.first() {
+                            Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(a))) => {
+                                parse_expr(&format!("unnest(pg_expandarray({a}))"))
+                            }
+                            _ => None,
+                        }
+                    }
                     (FunctionArguments::List(list), [n]) if n == "generate_subscripts" => {
                         // The subscripts of a one-dimensional array, 1 to its length, as rows.
                         match list.args.first() {
                             Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(a))) => {
                                 parse_expr(&format!(
-                                "unnest(generate_series(1, CAST(array_length({a}, 1) AS BIGINT)))"
+                                "unnest(CAST(generate_series(1, CAST(array_length({a}, 1) AS BIGINT)) AS INT[]))"
                             ))
                             }
                             _ => None,
@@ -530,6 +616,7 @@ impl VisitorMut for Rewriter {
                 ..
             } => Self::rewrite_cast(inner, data_type),
             Expr::Collate { expr: inner, .. } => Some((**inner).clone()),
+            Expr::CompoundFieldAccess { root, access_chain } => field_access(root, access_chain),
             Expr::Like {
                 pattern,
                 escape_char: escape @ Some(_),
@@ -594,8 +681,8 @@ mod tests {
             "SELECT oid FROM pg_catalog.pg_class"
         );
         assert_eq!(
-            rewritten("WITH pg_class AS (SELECT 1 AS oid) SELECT oid FROM pg_class"),
-            "WITH pg_class AS (SELECT 1 AS oid) SELECT oid FROM pg_class"
+            rewritten("WITH pg_class AS (SELECT 0.5 AS oid) SELECT oid FROM pg_class"),
+            "WITH pg_class AS (SELECT 0.5 AS oid) SELECT oid FROM pg_class"
         );
         assert_eq!(
             rewritten("SELECT * FROM accidents"),
@@ -630,6 +717,18 @@ mod tests {
     }
 
     #[test]
+    fn small_integer_constants_in_select_lists_are_int4() {
+        assert_eq!(
+            rewritten("SELECT 1, 3000000000"),
+            "SELECT CAST(1 AS INT), 3000000000"
+        );
+        assert_eq!(
+            rewritten("SELECT CASE WHEN x THEN 1 ELSE 2 END AS t FROM u"),
+            "SELECT CAST(CASE WHEN x THEN 1 ELSE 2 END AS INT) AS t FROM u"
+        );
+    }
+
+    #[test]
     fn outer_conditions_leave_scalar_subqueries() {
         assert_eq!(
             rewritten(
@@ -647,8 +746,10 @@ mod tests {
             "SELECT format_type(1, 2)"
         );
         assert_eq!(
-            rewritten("SELECT 1 WHERE 'a' OPERATOR(pg_catalog.~) '^a' COLLATE pg_catalog.default"),
-            "SELECT 1 WHERE 'a' ~ '^a'"
+            rewritten(
+                "SELECT 'x' WHERE 'a' OPERATOR(pg_catalog.~) '^a' COLLATE pg_catalog.default"
+            ),
+            "SELECT 'x' WHERE 'a' ~ '^a'"
         );
     }
 }

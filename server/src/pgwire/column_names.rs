@@ -103,7 +103,13 @@ fn figure(e: &Expr) -> Option<String> {
                 SelectItem::ExprWithAlias { alias, .. } => Some(ident_value(alias)),
                 _ => None,
             }),
-        Expr::CompoundFieldAccess { root, .. } => figure(root),
+        // `(composite).field` is named after the field; `arr[1]` after the array.
+        Expr::CompoundFieldAccess { root, access_chain } => match access_chain.last() {
+            Some(datafusion::sql::sqlparser::ast::AccessExpr::Dot(Expr::Identifier(field))) => {
+                Some(ident_value(field))
+            }
+            _ => figure(root),
+        },
         Expr::Extract { .. } => Some("extract".into()),
         Expr::Position { .. } => Some("position".into()),
         Expr::Substring { .. } => Some("substring".into()),

@@ -2,6 +2,7 @@
 //! tokio-postgres and a raw protocol client.
 #![cfg(feature = "pgwire")]
 
+mod catalog;
 mod common;
 mod protocol;
 mod session;

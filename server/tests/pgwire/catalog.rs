@@ -1,0 +1,154 @@
+//! Catalog emulation over the wire: what drivers read from `pg_catalog` and
+//! `information_schema`, and the PG syntax their catalog queries use.
+
+use crate::common::*;
+
+#[tokio::test]
+async fn pg_class_and_pg_attribute_describe_the_dataset() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    let row = c
+        .query_one(
+            "SELECT c.oid = 'accidents'::regclass, c.relkind, n.nspname \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = 'accidents'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(row.get::<_, bool>(0));
+    assert_eq!(row.get::<_, i8>(1), b'r' as i8);
+    assert_eq!(row.get::<_, String>(2), "public");
+    let columns = c
+        .query(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
+             WHERE a.attrelid = 'public.accidents'::regclass AND a.attnum > 0 ORDER BY a.attnum",
+            &[],
+        )
+        .await
+        .unwrap();
+    let first: Vec<(String, String)> = columns
+        .iter()
+        .take(2)
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        first,
+        [
+            ("id".to_string(), "bigint".to_string()),
+            (
+                "occurred_at".to_string(),
+                "timestamp without time zone".to_string()
+            )
+        ]
+    );
+    // relname is sent as `name`, as PG does.
+    let stmt = c.prepare("SELECT relname FROM pg_class").await.unwrap();
+    assert_eq!(stmt.columns()[0].type_().oid(), 19);
+}
+
+#[tokio::test]
+async fn unknown_relations_in_regclass_casts_are_42p01() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    let err = c
+        .query("SELECT 'nonesuch'::regclass", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(err.as_db_error().unwrap().code().code(), "42P01");
+    assert_alive(&c).await;
+}
+
+#[tokio::test]
+async fn scalar_subqueries_follow_postgres_row_rules() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    // Correlated and not aggregated: planned, one value per outer row.
+    let rows = c
+        .query(
+            "SELECT n.nspname, (SELECT c.relname FROM pg_class c WHERE c.relnamespace = n.oid AND c.relname = 'accidents') AS t \
+             FROM pg_namespace n ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    let public = rows
+        .iter()
+        .find(|r| r.get::<_, String>(0) == "public")
+        .unwrap();
+    assert_eq!(
+        public.get::<_, Option<String>>(1).as_deref(),
+        Some("accidents")
+    );
+    // More than one row is PG's 21000.
+    let err = c
+        .query("SELECT (SELECT typname FROM pg_type) AS t", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(err.as_db_error().unwrap().code().code(), "21000");
+    assert_alive(&c).await;
+}
+
+#[tokio::test]
+async fn client_catalog_syntax_plans() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    // pgjdbc's key expansion: rows of (x, n), field access on the composite.
+    let rows = c
+        .query(
+            "SELECT (information_schema._pg_expandarray(ARRAY[5,7])).n, (information_schema._pg_expandarray(ARRAY[5,7])).x",
+            &[],
+        )
+        .await
+        .unwrap();
+    let pairs: Vec<(i32, i64)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    assert_eq!(pairs, [(1, 5), (2, 7)]);
+    assert_eq!(rows[0].columns()[0].name(), "n");
+    // psql's regex operator with a collation, an untyped boolean literal, ARRAY(subquery).
+    let row = c
+        .query_one(
+            "SELECT count(*) FROM pg_class c WHERE c.relname OPERATOR(pg_catalog.~) '^(acc.*)$' COLLATE pg_catalog.default \
+             AND c.relhasindex = 'f' AND pg_catalog.pg_table_is_visible(c.oid)",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, i64>(0), 1);
+    let row = c
+        .query_one(
+            "SELECT array_to_string(ARRAY(SELECT nspname FROM pg_namespace ORDER BY 1), ',')",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        row.get::<_, String>(0),
+        "information_schema,pg_catalog,public"
+    );
+    // SQLAlchemy's schema filter with an escape character other than backslash.
+    let rows = c
+        .query(
+            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg/_' || '%' ESCAPE '/' ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    let names: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    assert_eq!(names, ["information_schema", "public"]);
+}
+
+#[tokio::test]
+async fn information_schema_columns_use_sql_type_names() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    let row = c
+        .query_one(
+            "SELECT data_type, udt_name, is_nullable FROM information_schema.columns \
+             WHERE table_schema = 'public' AND table_name = 'accidents' AND column_name = 'lat'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "double precision");
+    assert_eq!(row.get::<_, String>(1), "float8");
+    assert_eq!(row.get::<_, String>(2), "NO");
+}
