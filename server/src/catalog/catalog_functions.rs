@@ -323,6 +323,29 @@ fn expanded_type(element: DataType) -> DataType {
     DataType::List(Arc::new(Field::new("item", DataType::Struct(fields), true)))
 }
 
+/// A one-argument function from text (or an OID) to an `oid`; NULL in, NULL out.
+fn oid_lookup(
+    session: &Arc<SessionInfo>,
+    name: &'static str,
+    lookup: impl Fn(&str) -> Result<Option<u32>> + Send + Sync + 'static,
+) -> ScalarUDF {
+    typed_function(
+        session,
+        name,
+        TypeSignature::Any(1),
+        "oid",
+        move |_, args, rows| {
+            as_type(
+                map_text_rows(args, rows, |v| match v[0] {
+                    Some(value) => Ok(lookup(value)?.map(|oid| oid.to_string())),
+                    None => Ok(None),
+                }),
+                &DataType::UInt32,
+            )
+        },
+    )
+}
+
 /// The catalog functions of one session.
 pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -> Vec<ScalarUDF> {
     use DataType::{Boolean, Utf8};
@@ -554,21 +577,9 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
     ];
     for reg in RegType::ALL {
         let r = Arc::clone(registry);
-        functions.push(typed_function(
-            session,
-            reg.to_oid_function(),
-            any(&[1]),
-            "oid",
-            move |_, args, rows| {
-                as_type(
-                    map_text_rows(args, rows, |v| {
-                        v[0].map(|value| resolve(reg, &r, value).map(|oid| oid.to_string()))
-                            .transpose()
-                    }),
-                    &DataType::UInt32,
-                )
-            },
-        ));
+        functions.push(oid_lookup(session, reg.to_oid_function(), move |value| {
+            resolve(reg, &r, value).map(Some)
+        }));
         let r = Arc::clone(registry);
         functions.push(function(
             session,
@@ -585,63 +596,21 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
         ));
     }
     let r = Arc::clone(registry);
-    functions.push(typed_function(
-        session,
-        "to_regclass",
-        any(&[1]),
-        "oid",
-        move |_, args, rows| {
-            as_type(
-                map_text_rows(args, rows, |v| {
-                    Ok(v[0]
-                        .and_then(|n| RegType::Class.lookup(&r, n))
-                        .map(|o| o.to_string()))
-                }),
-                &DataType::UInt32,
+    functions.push(oid_lookup(session, "to_regclass", move |name| {
+        Ok(RegType::Class.lookup(&r, name))
+    }));
+    functions.push(oid_lookup(session, "to_regtype", |name| {
+        Ok(type_oid_by_name(name))
+    }));
+    functions.push(oid_lookup(session, "pg_oid", |value| {
+        value.trim().parse::<u32>().map(Some).map_err(|_| {
+            PgError::new(
+                sqlstate::INVALID_TEXT_REPRESENTATION,
+                format!("invalid input syntax for type oid: \"{value}\""),
             )
-        },
-    ));
-    functions.push(typed_function(
-        session,
-        "to_regtype",
-        any(&[1]),
-        "oid",
-        |_, args, rows| {
-            as_type(
-                map_text_rows(args, rows, |v| {
-                    Ok(v[0].and_then(type_oid_by_name).map(|o| o.to_string()))
-                }),
-                &DataType::UInt32,
-            )
-        },
-    ));
-    functions.push(typed_function(
-        session,
-        "pg_oid",
-        any(&[1]),
-        "oid",
-        |_, args, rows| {
-            as_type(
-                map_text_rows(args, rows, |v| {
-                    v[0].map(|value| {
-                        value
-                            .trim()
-                            .parse::<u32>()
-                            .map(|o| o.to_string())
-                            .map_err(|_| {
-                                PgError::new(
-                                    sqlstate::INVALID_TEXT_REPRESENTATION,
-                                    format!("invalid input syntax for type oid: \"{value}\""),
-                                )
-                                .into_datafusion()
-                            })
-                    })
-                    .transpose()
-                }),
-                &DataType::UInt32,
-            )
-        },
-    ));
+            .into_datafusion()
+        })
+    }));
     functions
 }
 

@@ -9,7 +9,7 @@ use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
 use datafusion::error::Result;
 
 use super::builtin_types::format_type;
-use super::table::{CatalogTable, Cell, Context, Kind, Rows};
+use super::table::{CatalogTable, Cell, Context, Kind, TableDef};
 use crate::datasets::Registry;
 use crate::encode::types::{pg_type_of, PgType};
 
@@ -150,7 +150,7 @@ fn names(list: &[&'static str]) -> Vec<(&'static str, Kind)> {
 }
 
 /// Every view: name, columns (PG 15's, in order) and rows.
-fn views() -> Vec<(&'static str, Vec<(&'static str, Kind)>, Rows)> {
+fn views() -> Vec<TableDef> {
     let constraint_keys = ["constraint_catalog", "constraint_schema", "constraint_name"];
     vec![
         (

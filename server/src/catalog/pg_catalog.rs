@@ -12,7 +12,7 @@ use datafusion::error::Result;
 
 use super::builtin_procs::proc_oid;
 use super::builtin_types::{type_rows, TypeRow};
-use super::table::{CatalogTable, Cell, Context, Kind, Rows};
+use super::table::{CatalogTable, Cell, Context, Kind, TableDef};
 use crate::datasets::{Dataset, Registry};
 use crate::encode::types::{pg_type_of, PgType};
 
@@ -430,7 +430,7 @@ fn no_rows(_: &Context<'_>) -> Vec<Vec<Cell>> {
 }
 
 /// Every table of the schema: name, columns (PG 15's, in order) and rows.
-fn tables() -> Vec<(&'static str, Vec<(&'static str, Kind)>, Rows)> {
+fn tables() -> Vec<TableDef> {
     vec![
         (
             "pg_namespace",

@@ -636,16 +636,15 @@ impl VisitorMut for Rewriter {
                 let subquery = Expr::Subquery(query.clone());
                 guard.and_then(|g| guarded(&g, &subquery))
             }
-            Expr::BinaryOp { left, op, right } => match op {
-                BinaryOperator::PGCustomBinaryOperator(names) => {
-                    custom_operator(names).map(|op| Expr::BinaryOp {
-                        left: left.clone(),
-                        op,
-                        right: right.clone(),
-                    })
-                }
-                _ => None,
-            },
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::PGCustomBinaryOperator(names),
+                right,
+            } => custom_operator(names).map(|op| Expr::BinaryOp {
+                left: left.clone(),
+                op,
+                right: right.clone(),
+            }),
             _ => None,
         };
         if let Some(new) = replacement {

@@ -170,6 +170,9 @@ pub struct Context<'a> {
 /// Produces the rows of a table, one `Vec<Cell>` per row in column order.
 pub type Rows = fn(&Context<'_>) -> Vec<Vec<Cell>>;
 
+/// A table's definition: its name, its (column, type) pairs and its rows.
+pub type TableDef = (&'static str, Vec<(&'static str, Kind)>, Rows);
+
 /// A catalog table whose rows are generated at scan time.
 pub struct CatalogTable {
     schema: SchemaRef,
