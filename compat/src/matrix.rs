@@ -35,6 +35,8 @@ pub struct ClientRow {
     pub client: String,
     /// (scenario, cell) in scenario order.
     pub cells: Vec<(String, Cell)>,
+    /// The client library's version.
+    pub version: String,
 }
 
 /// Both servers of a run and their DataPress variants.
@@ -330,6 +332,7 @@ pub async fn run() -> anyhow::Result<Vec<ClientRow>> {
         rows.push(ClientRow {
             client: client.name(),
             cells,
+            version: client.version().await,
         });
     }
     Ok(rows)

@@ -56,6 +56,10 @@ pub fn markdown(rows: &[ClientRow]) -> String {
         }
         out.push('\n');
     }
+    out.push_str("\n## Versions\n\n");
+    for row in rows {
+        out.push_str(&format!("- {}: {}\n", row.client, row.version));
+    }
     if !notes.is_empty() {
         out.push_str("\n## Notes\n\n");
         out.push_str(&notes.join("\n"));

@@ -338,6 +338,12 @@ class Odbc:
     def version(self):
         import pyodbc
 
+        if self.conn is None:
+            import subprocess
+
+            debian = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "odbc-postgresql"],
+                                    capture_output=True, text=True).stdout
+            return f"pyodbc {pyodbc.version}, psqlODBC (Debian odbc-postgresql {debian})"
         return f"pyodbc {pyodbc.version}, psqlODBC {self.conn.getinfo(pyodbc.SQL_DRIVER_VER)}"
 
     def close(self):

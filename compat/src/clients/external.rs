@@ -162,6 +162,38 @@ impl External {
             docker: false,
         }
     }
+
+    /// Starts the program (one per connection).
+    fn spawn(&self) -> Result<ExternalConn, Outcome> {
+        let (program, args) = self
+            .command
+            .split_first()
+            .ok_or_else(|| Outcome::Unsupported("no command".into()))?;
+        let mut child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| Outcome::Error {
+                code: "client".into(),
+                message: e.to_string(),
+            })?;
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| Outcome::Unsupported("no stdin".into()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| Outcome::Unsupported("no stdout".into()))?;
+        Ok(ExternalConn {
+            _child: child,
+            stdin,
+            stdout: BufReader::new(stdout).lines(),
+        })
+    }
 }
 
 struct ExternalConn {
@@ -271,6 +303,23 @@ impl Client for External {
         self.docker
     }
 
+    async fn version(&self) -> String {
+        if self.docker || self.unavailable().is_some() {
+            return "not installed".into();
+        }
+        let Ok(mut conn) = self.spawn() else {
+            return "unknown (the program did not start)".into();
+        };
+        match conn.call(json!({"op": "version"})).await {
+            Ok(reply) => {
+                let driver = reply["driver"].as_str().unwrap_or_default();
+                let version = reply["version"].as_str().unwrap_or("unknown");
+                format!("{driver} {version}").trim().to_string()
+            }
+            Err(e) => format!("unknown ({e})"),
+        }
+    }
+
     fn unavailable(&self) -> Option<String> {
         let missing: Vec<String> = self
             .requires
@@ -288,34 +337,7 @@ impl Client for External {
     }
 
     async fn connect(&self, target: &Target) -> Result<Box<dyn Conn>, Outcome> {
-        let (program, args) = self
-            .command
-            .split_first()
-            .ok_or_else(|| Outcome::Unsupported("no command".into()))?;
-        let mut child = Command::new(program)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| Outcome::Error {
-                code: "client".into(),
-                message: e.to_string(),
-            })?;
-        let stdin = child
-            .stdin
-            .take()
-            .ok_or_else(|| Outcome::Unsupported("no stdin".into()))?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| Outcome::Unsupported("no stdout".into()))?;
-        let mut conn = ExternalConn {
-            _child: child,
-            stdin,
-            stdout: BufReader::new(stdout).lines(),
-        };
+        let mut conn = self.spawn()?;
         let sslmode = match target.tls {
             TlsMode::Disable => "disable",
             TlsMode::Require => "require",

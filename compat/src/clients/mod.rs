@@ -131,6 +131,10 @@ pub trait Client: Send + Sync {
     fn unavailable(&self) -> Option<String> {
         None
     }
+    /// The library's version as it reports it (for COMPAT.md).
+    async fn version(&self) -> String {
+        "unknown".into()
+    }
     /// Whether it runs in a container (and so needs a Docker engine).
     fn needs_docker(&self) -> bool {
         false

@@ -116,6 +116,13 @@ impl Client for Psql {
         "psql 15 (libpq)".into()
     }
 
+    async fn version(&self) -> String {
+        match Command::new(PSQL).arg("--version").output().await {
+            Ok(out) => String::from_utf8_lossy(&out.stdout).trim().to_string(),
+            Err(e) => format!("unknown ({e})"),
+        }
+    }
+
     fn unavailable(&self) -> Option<String> {
         (!std::path::Path::new(PSQL).exists())
             .then(|| format!("{PSQL} not installed (apt-get install postgresql-client-15)"))

@@ -34,6 +34,10 @@ impl Client for SqlxPool {
         "sqlx (PgPool)".into()
     }
 
+    async fn version(&self) -> String {
+        format!("sqlx {}", env!("COMPAT_SQLX_VERSION"))
+    }
+
     async fn connect(&self, target: &Target) -> Result<Box<dyn Conn>, Outcome> {
         if target.tls != TlsMode::Disable {
             return Err(Outcome::Unsupported(

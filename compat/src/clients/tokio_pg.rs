@@ -38,6 +38,17 @@ fn error_outcome(e: &tokio_postgres::Error) -> Outcome {
 
 #[async_trait]
 impl Client for TokioPostgres {
+    async fn version(&self) -> String {
+        match self.0 {
+            Mode::NativeTls => format!(
+                "tokio-postgres {}, postgres-native-tls {}",
+                env!("COMPAT_TOKIO_POSTGRES_VERSION"),
+                env!("COMPAT_POSTGRES_NATIVE_TLS_VERSION")
+            ),
+            _ => format!("tokio-postgres {}", env!("COMPAT_TOKIO_POSTGRES_VERSION")),
+        }
+    }
+
     fn name(&self) -> String {
         match self.0 {
             Mode::Simple => "tokio-postgres (simple)".into(),
