@@ -34,11 +34,11 @@ except ImportError:
     sys.exit(2)
 
 import argparse  # noqa: E402
-import csv  # noqa: E402
 import datetime as dt  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
 import random  # noqa: E402
+import re  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
@@ -49,9 +49,12 @@ import threading  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from psycopg.types.numeric import Int8  # noqa: E402
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-STREAM_CHUNK = 1000  # rows per libpq chunk in cur.stream (libpq >= 17); else 1
+# Rows per libpq chunk in cur.stream(); chunked mode needs libpq >= 17, else 1 row at a time.
+STREAM_CHUNK = 1000 if psycopg.pq.version() >= 170000 else 1
 COLUMNS = ["id", "i4", "f8", "tag", "note", "flag", "day", "ts"]
 TAGS = 100  # distinct values of the short text column (groups of the aggregate)
 
@@ -75,9 +78,10 @@ _WORDS = (
 ).split()
 
 
-def generate_csv(path: Path, rows: int, seed: int) -> None:
+def generate_csv(path: Path, rows: int, seed: int) -> list[tuple[str, int]]:
     """Deterministic CSV (header + `rows` rows). Empty unquoted field = NULL
-    for both DataFusion and PostgreSQL's COPY csv."""
+    for both DataFusion and PostgreSQL's COPY csv. Returns the expected
+    (tag, count) pairs of the aggregate, sorted."""
     rng = random.Random(seed)
     notes = []
     for _ in range(4096):
@@ -88,13 +92,16 @@ def generate_csv(path: Path, rows: int, seed: int) -> None:
     days = [(d0 + dt.timedelta(days=i)).isoformat() for i in range(10000)]
     rnd = rng.random
     rint = rng.randrange
+    counts = [0] * TAGS
     with open(path, "w", newline="", buffering=1 << 20) as f:
         f.write(",".join(COLUMNS) + "\n")
         out = []
         for i in range(1, rows + 1):
             i4 = "" if rnd() < 0.1 else str(rint(-2147483648, 2147483647))
             f8 = "" if rnd() < 0.1 else f"{(rnd() - 0.5) * 2000.0:.6f}"
-            tag = tags[rint(TAGS)]
+            t = rint(TAGS)
+            counts[t] += 1
+            tag = tags[t]
             note = "" if rnd() < 0.1 else notes[rint(4096)]
             r = rnd()
             flag = "" if r < 0.1 else ("true" if r < 0.55 else "false")
@@ -109,6 +116,7 @@ def generate_csv(path: Path, rows: int, seed: int) -> None:
                 f.write("".join(out))
                 out.clear()
         f.write("".join(out))
+    return sorted((tags[i], c) for i, c in enumerate(counts) if c)
 
 
 # --------------------------------------------------------------------------
@@ -127,11 +135,18 @@ def free_port(taken: set[int]) -> int:
     raise BenchError("no free port found")
 
 
-def wait_port(port: int, proc: subprocess.Popen | None, timeout: float, what: str, logfile: Path | None) -> None:
+def wait_port(port: int, proc: subprocess.Popen | None, timeout: float, what: str, logfile: Path | None,
+              fatal: tuple[tuple[str, str], ...] = ()) -> None:
+    """Waits until 127.0.0.1:port accepts; `fatal` = (log text, message) pairs that end the wait."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise BenchError(f"{what} exited with status {proc.returncode} before listening" + tail(logfile))
+        if fatal and logfile is not None and logfile.exists():
+            text = logfile.read_text(errors="replace")
+            for needle, message in fatal:
+                if needle in text:
+                    raise BenchError(message + tail(logfile))
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
@@ -143,7 +158,8 @@ def wait_port(port: int, proc: subprocess.Popen | None, timeout: float, what: st
 def tail(logfile: Path | None, n: int = 20) -> str:
     if logfile is None or not logfile.exists():
         return ""
-    lines = logfile.read_text(errors="replace").splitlines()[-n:]
+    text = re.sub(r"\x1b\[[0-9;]*m", "", logfile.read_text(errors="replace"))
+    lines = text.splitlines()[-n:]
     return "\n  log (" + str(logfile) + "):\n    " + "\n    ".join(lines)
 
 
@@ -233,7 +249,12 @@ class DataPress(Server):
                 [str(self.binary), "serve", "--config", str(self.config)],
                 stdin=subprocess.DEVNULL, stdout=lf, stderr=lf, env=env,
             )
-        wait_port(self.port, self.proc, 180, "DataPress", self.logfile)
+        wait_port(self.port, self.proc, 180, "DataPress", self.logfile, fatal=(
+            ("no `pgwire` feature",
+             f"{self.binary} was built without the `pgwire` feature (e.g. by "
+             "`cargo test -p datapress --no-default-features`); rebuild it with "
+             "the default features: cargo build --release -p datapress"),
+        ))
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -337,7 +358,8 @@ class DfPostgres(Server):
             return r.stdout + r.stderr
 
         helptext = out("--help")
-        self.version = out("--version").strip().splitlines()[0] if out("--version").strip() else "?"
+        version = out("--version").strip()
+        self.version = version.splitlines()[0] if version else "version ?"
         if "--csv" not in helptext:
             raise BenchError("its --help shows no --csv option; cannot register the CSV")
         cmd = [self.exe, "--csv", f"bench:{self.csv_path}"]
@@ -426,13 +448,15 @@ POINT_SQL = "SELECT * FROM bench WHERE id = %s"
 
 def m_point(srv: Server, ctx: dict) -> tuple[float, int]:
     ids = ctx["point_ids"]
+    # Int8: one parameter type for every id, so a single prepared statement
+    # (psycopg would pick int2/int4 by magnitude, i.e. several statements).
     with connect(srv.conninfo) as conn:
         cur = conn.cursor()
-        cur.execute(POINT_SQL, (ids[-1],), prepare=True).fetchall()  # warm-up + PREPARE
+        cur.execute(POINT_SQL, (Int8(ids[-1]),), prepare=True).fetchall()  # warm-up + PREPARE
 
         def body(i: int) -> None:
             k = ids[i % len(ids)]
-            r = cur.execute(POINT_SQL, (k,), prepare=True).fetchall()
+            r = cur.execute(POINT_SQL, (Int8(k),), prepare=True).fetchall()
             if len(r) != 1 or r[0][0] != k:
                 raise BenchError(f"point query for id={k} returned {len(r)} rows")
 
@@ -638,16 +662,6 @@ def parse_args() -> argparse.Namespace:
     return a
 
 
-def expected_aggregate(csv_path: Path) -> list[tuple[str, int]]:
-    counts: dict[str, int] = {}
-    with open(csv_path, newline="") as f:
-        r = csv.reader(f)
-        next(r)
-        for row in r:
-            counts[row[3]] = counts.get(row[3], 0) + 1
-    return sorted(counts.items())
-
-
 def sql_type_names(conn: psycopg.Connection) -> list[tuple[str, str]]:
     cur = conn.execute("SELECT * FROM bench LIMIT 1")
     out = []
@@ -710,7 +724,7 @@ def main() -> int:
         csv_path = workdir / "bench.csv"
         log(f"generating {args.rows:,} rows (seed {args.seed}) into {csv_path}")
         t0 = time.perf_counter()
-        generate_csv(csv_path, args.rows, args.seed)
+        agg_expected = generate_csv(csv_path, args.rows, args.seed)
         os.chmod(csv_path, 0o644)
         log(f"  {csv_path.stat().st_size / 1e6:,.1f} MB in {time.perf_counter() - t0:.1f}s")
         ctx = {
@@ -721,7 +735,7 @@ def main() -> int:
             "point_iters": args.point_iters,
             "churn_iters": args.churn_iters,
             "loop_seconds": args.loop_seconds,
-            "agg_expected": expected_aggregate(csv_path),
+            "agg_expected": agg_expected,
         }
         prng = random.Random(args.seed + 1)
         ctx["point_ids"] = [prng.randint(1, args.rows) for _ in range(max(1, args.point_iters))]
@@ -768,25 +782,8 @@ def main() -> int:
         if "datafusion-postgres" in not_run:
             print(f"datafusion-postgres: not run ({not_run['datafusion-postgres']})", file=sys.stderr)
 
-        # Same data everywhere? (row count and non-null counts per column)
-        check_sql = "SELECT count(*), " + ", ".join(f"count({c})" for c in COLUMNS) + ", sum(id) FROM bench"
-        ref = None
-        for s in list(servers):
-            try:
-                with connect(s.conninfo) as conn:
-                    got = tuple(int(x) for x in conn.execute(check_sql).fetchone())
-            except psycopg.Error as e:
-                got = ("error", str(e).splitlines()[0])
-            if ref is None:
-                ref = got
-            elif got != ref:
-                log(f"{s.label}: data check differs from DataPress ({got} vs {ref}); not measured")
-                servers.remove(s)
-                s.stop()
-                not_run[s.name] = "its table does not hold the same data"
-        log(f"data check (count, non-null counts, sum(id)): {ref}")
-
-        # (6) first, on fresh processes, so the idle figure is the post-start one.
+        # (6) first, before any other query has scanned the table, so "idle" is the
+        # just-started process (plus one connection).
         log(f"peak RSS while streaming {args.big_rows:,} rows …")
         rss: dict[str, dict | str] = {}
         for s in servers:
@@ -797,6 +794,28 @@ def main() -> int:
             except (psycopg.Error, BenchError, OSError, KeyError) as e:
                 rss[s.name] = f"failed: {str(e).splitlines()[0][:160] if str(e) else type(e).__name__}"
                 log(f"  {s.label}: {rss[s.name]}")
+
+        # Same data everywhere? (row count, non-null count per column, sum(id))
+        check_sql = "SELECT count(*), " + ", ".join(f"count({c})" for c in COLUMNS) + ", sum(id) FROM bench"
+        ref = None
+        for s in list(servers):
+            try:
+                with connect(s.conninfo) as conn:
+                    got = tuple(int(x) for x in conn.execute(check_sql).fetchone())
+            except psycopg.Error as e:
+                if s is dp:
+                    raise BenchError(f"DataPress cannot answer the data check: {e}") from e
+                got = ("error", str(e).strip().splitlines()[0] if str(e).strip() else "?")
+            if s is dp:
+                ref = got
+                log(f"data check (count, non-null counts, sum(id)): {ref}")
+            elif got != ref:
+                log(f"{s.label}: data check differs from DataPress ({got} vs {ref}); not measured")
+                servers.remove(s)
+                s.stop()
+                not_run[s.name] = "its table does not hold the same data"
+                if s.name == "postgresql":
+                    failed = True
 
         tables = [
             Table("scan_text", f"Full scan, text format (SELECT * FROM bench, {args.rows:,} rows)", "rows/s", "higher", fmt_int),
@@ -840,8 +859,8 @@ def main() -> int:
         print_rss(rss, servers, not_run, args.big_rows)
         if any(isinstance(rss.get(n), str) for n in ("datapress", "postgresql") if n in rss):
             failed = True
-    except BenchError as e:
-        print(f"error: {e}", file=sys.stderr)
+    except (BenchError, psycopg.Error, subprocess.SubprocessError, OSError) as e:
+        print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     finally:
         for s in reversed(servers):
