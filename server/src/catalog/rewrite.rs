@@ -1,11 +1,14 @@
 //! A pre-pass over the parsed statement that maps PostgreSQL syntax DataFusion
 //! does not plan onto what it does, without looking at the query's text:
-//! `pg_catalog.`-qualified functions, unqualified catalog tables (PG searches
+//! `pg_catalog.`-qualified functions and unqualified catalog tables (PG searches
 //! `pg_catalog` first), `::regclass`/`::regtype`/`::regproc`/`::regnamespace`
-//! and `::oid` casts, `OPERATOR(pg_catalog.~)`, `COLLATE`, and PG-only type
-//! names (`name`, `"char"`, `pg_catalog.text`), and scalar subqueries whose
-//! result is not aggregated (wrapped in `pg_single_value`, which keeps PG's
-//! one-row rule).
+//! and `::oid` casts, `OPERATOR(pg_catalog.~)`, `COLLATE`, PG-only type names
+//! (`name`, `"char"`, `pg_catalog.int2[]`), `LIKE … ESCAPE`, `ARRAY(subquery)`,
+//! `generate_subscripts`, `information_schema._pg_expandarray` and
+//! `(composite).field`, duplicate result names, `int4` integer constants, and
+//! scalar subqueries: their result is wrapped in `pg_single_value` (PG's
+//! one-row rule) and conditions on the outer row alone are hoisted into a
+//! `CASE WHEN`, so that DataFusion can decorrelate what remains.
 
 use std::collections::HashSet;
 use std::ops::ControlFlow;
