@@ -4,13 +4,15 @@
 use serde::Serialize;
 
 use crate::clients::external::External;
-use crate::clients::{raw::RawProtocol, sqlx_pool::SqlxPool, tokio_pg, Client, Outcome};
+use crate::clients::{
+    cell_text, raw::RawProtocol, sqlx_pool::SqlxPool, tokio_pg, Client, Conn, Outcome, Step,
+};
 use crate::harness::data::Datasets;
 use crate::harness::oracle::Oracle;
 use crate::harness::ours::{Ours, OursKind};
 use crate::harness::tls::TlsMaterial;
 use crate::harness::{Target, TlsMode, PASSWORD};
-use crate::scenarios::{self, Case, Compare, Setup};
+use crate::scenarios::{self, Case, Lookup, Setup};
 
 /// The result of one (client, scenario) cell.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -217,26 +219,87 @@ pub fn clients() -> Vec<Box<dyn Client>> {
     ]
 }
 
-/// What a case produced on one server: the connect outcome, then each step's.
+/// What a case produced on one server: the connect outcome, then each step's,
+/// each reduced to what the case compares.
 async fn run_case(client: &dyn Client, target: &Target, case: &Case) -> Vec<Outcome> {
     let mut outcomes = Vec::new();
     match client.connect(target).await {
         Err(e) => outcomes.push(e),
         Ok(mut conn) => {
             outcomes.push(Outcome::Done);
-            for step in &case.steps {
-                outcomes.push(conn.run(step).await);
+            for (i, step) in case.steps.iter().enumerate() {
+                let outcome = match resolve(conn.as_mut(), step, i + 1, &case.lookups).await {
+                    Ok(step) => conn.run(&step).await,
+                    Err(failed) => failed,
+                };
+                outcomes.push(outcome);
             }
         }
     }
-    if case.compare == Compare::CodeOnly {
-        outcomes = outcomes.into_iter().map(Outcome::without_message).collect();
-    }
     outcomes
+        .into_iter()
+        .enumerate()
+        .map(|(i, o)| case.compare.project(i, o))
+        .collect()
+}
+
+/// Step `number` with the parameters `lookups` give it, each looked up on
+/// `conn`'s server; or, when a lookup yields no value, the outcome to record.
+async fn resolve(
+    conn: &mut dyn Conn,
+    step: &Step,
+    number: usize,
+    lookups: &[Lookup],
+) -> Result<Step, Outcome> {
+    let mut step = step.clone();
+    for lookup in lookups.iter().filter(|l| l.step == number) {
+        let value = match conn.run(&Step::query(&lookup.sql)).await {
+            Outcome::Rows { rows, .. } => rows
+                .into_iter()
+                .next()
+                .and_then(|row| row.into_iter().next().flatten()),
+            failed @ (Outcome::Error { .. } | Outcome::Unsupported(_)) => return Err(failed),
+            _ => None,
+        };
+        if value
+            .and_then(|cell| fill(&mut step, lookup.param, &cell))
+            .is_none()
+        {
+            return Err(Outcome::Error {
+                code: "lookup".into(),
+                message: format!("no value for ${} from {}", lookup.param, lookup.sql),
+            });
+        }
+    }
+    Ok(step)
+}
+
+/// Sets parameter `$n` of a query step to the text of `cell`, typed like the
+/// value it replaces.
+fn fill(step: &mut Step, n: usize, cell: &str) -> Option<()> {
+    let Step::Query { params, .. } = step else {
+        return None;
+    };
+    let slot = params.get_mut(n.checked_sub(1)?)?;
+    *slot = slot.retyped(&cell_text(cell))?;
+    Some(())
 }
 
 /// Runs one client through one scenario.
 pub async fn run_cell(world: &World, client: &dyn Client, scenario: &scenarios::Scenario) -> Cell {
+    let name = client.name();
+    let cases: Vec<&Case> = scenario
+        .cases
+        .iter()
+        .filter(|case| case.applies_to(&name))
+        .collect();
+    if cases.is_empty() {
+        let names: Vec<&str> = scenario.cases.iter().map(|c| c.name.as_str()).collect();
+        return Cell::NotApplicable(format!(
+            "every case is for other clients: {}",
+            names.join(", ")
+        ));
+    }
     if let Some(reason) = client.unavailable() {
         return Cell::NotRun(reason);
     }
@@ -247,7 +310,7 @@ pub async fn run_cell(world: &World, client: &dyn Client, scenario: &scenarios::
     }
     let mut ran = 0;
     let mut skipped = Vec::new();
-    for case in &scenario.cases {
+    for case in cases {
         let (ours_target, oracle_target) = world.targets(case.setup);
         let oracle = run_case(client, &oracle_target, case).await;
         if let Some(Outcome::Unsupported(why)) =
@@ -261,7 +324,7 @@ pub async fn run_cell(world: &World, client: &dyn Client, scenario: &scenarios::
         if std::env::var("COMPAT_VERBOSE").is_ok_and(|v| v == "1") {
             eprintln!(
                 "{} / {}:\n  DataPress  {}\n  PostgreSQL {}",
-                client.name(),
+                name,
                 case.name,
                 short(&ours),
                 short(&oracle)
@@ -308,8 +371,8 @@ fn short(o: &impl Serialize) -> String {
 
 /// Runs the whole matrix.
 pub async fn run() -> anyhow::Result<Vec<ClientRow>> {
+    let scenarios = scenarios::all()?;
     let world = World::start().await?;
-    let scenarios = scenarios::all();
     let mut rows = Vec::new();
     // COMPAT_CLIENT=pgjdbc runs only the clients whose name contains that text.
     let only = std::env::var("COMPAT_CLIENT")

@@ -2,6 +2,7 @@
 //! schema every session plans against, so a change is visible to all at once.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
@@ -44,6 +45,7 @@ pub struct Dataset {
 #[derive(Debug, Default)]
 pub struct Registry {
     datasets: RwLock<BTreeMap<String, Dataset>>,
+    generation: AtomicU64,
 }
 
 impl Registry {
@@ -66,13 +68,22 @@ impl Registry {
         })?;
         let mut map = self.datasets.write().unwrap_or_else(|e| e.into_inner());
         map.insert(config.name.clone(), Dataset { config, table });
+        self.generation.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 
     /// Removes a dataset; returns whether it existed.
     pub fn unregister(&self, name: &str) -> bool {
         let mut map = self.datasets.write().unwrap_or_else(|e| e.into_inner());
-        map.remove(name).is_some()
+        let removed = map.remove(name).is_some();
+        self.generation.fetch_add(1, Ordering::Relaxed);
+        removed
+    }
+
+    /// A number that changes whenever a dataset is registered or removed, so
+    /// that plans made before can tell they are out of date.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
     }
 
     /// A snapshot of the registered datasets, ordered by name.
@@ -202,5 +213,29 @@ impl SchemaProvider for DatasetSchema {
 
     fn table_exist(&self, name: &str) -> bool {
         self.registry.get(name).is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_generation_changes_with_every_register_and_unregister() {
+        let state = datafusion::prelude::SessionContext::new().state();
+        let registry = Registry::new();
+        let config = DatasetConfig {
+            name: "a".into(),
+            path: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/accidents.parquet"),
+            format: DatasetFormat::Parquet,
+            csv_header: true,
+            csv_delimiter: b',',
+        };
+        let start = registry.generation();
+        registry.register(&state, config.clone()).await.unwrap();
+        let registered = registry.generation();
+        assert_ne!(registered, start);
+        assert!(registry.unregister("a"));
+        assert_ne!(registry.generation(), registered);
     }
 }

@@ -78,6 +78,10 @@ impl Engine {
             &mut template,
             Arc::new(crate::catalog::single_value::single_value()),
         )?;
+        template.register_udtf(
+            crate::catalog::pg_catalog::SHOW_ALL_SETTINGS,
+            crate::catalog::pg_catalog::show_all_settings(&registry),
+        );
         Ok(Engine { registry, template })
     }
 

@@ -28,6 +28,19 @@ pub enum Param {
     Bool(bool),
 }
 
+impl Param {
+    /// `text` as a parameter of this one's type, if it parses as one.
+    pub fn retyped(&self, text: &str) -> Option<Param> {
+        Some(match self {
+            Param::Int8(_) => Param::Int8(text.parse().ok()?),
+            Param::Int4(_) => Param::Int4(text.parse().ok()?),
+            Param::Float8(_) => Param::Float8(text.parse().ok()?),
+            Param::Text(_) => Param::Text(text.to_string()),
+            Param::Bool(_) => Param::Bool(text.parse().ok()?),
+        })
+    }
+}
+
 /// One thing a client does on an open connection.
 #[derive(Debug, Clone, Serialize)]
 pub enum Step {
@@ -89,6 +102,15 @@ pub enum Outcome {
     },
     /// Command tags, notices' SQLSTATEs and the final transaction status byte.
     Tags(Vec<String>),
+    /// A result set reduced to its shape (see [`Outcome::shape`]).
+    Shape {
+        /// Column names.
+        columns: Vec<String>,
+        /// Column type OIDs.
+        types: Vec<u32>,
+        /// The number of rows, where it is compared.
+        rows: Option<usize>,
+    },
     /// Success without rows.
     Done,
     /// An error from the server.
@@ -111,6 +133,23 @@ impl Outcome {
                 message: String::new(),
             },
             other => other,
+        }
+    }
+
+    /// The shape of the outcome: a result set's column names and types, with its
+    /// row count if `count_rows`; errors by SQLSTATE only.
+    pub fn shape(self, count_rows: bool) -> Outcome {
+        match self {
+            Outcome::Rows {
+                columns,
+                types,
+                rows,
+            } => Outcome::Shape {
+                columns,
+                types,
+                rows: count_rows.then_some(rows.len()),
+            },
+            other => other.without_message(),
         }
     }
 }
@@ -141,6 +180,15 @@ pub trait Client: Send + Sync {
     }
     /// Connects; a refused connection is `Err` with the server's error.
     async fn connect(&self, target: &Target) -> Result<Box<dyn Conn>, Outcome>;
+}
+
+/// The plain text of a result cell: out-of-process clients report each cell as
+/// a JSON value (a string quoted, see [`external`]), in-process ones as plain text.
+pub fn cell_text(cell: &str) -> String {
+    match serde_json::from_str(cell) {
+        Ok(serde_json::Value::String(text)) => text,
+        _ => cell.to_string(),
+    }
 }
 
 /// Renders bytes as lowercase hex (binary values compare byte for byte).

@@ -2,6 +2,7 @@
 //! pair of servers to use (the [`Setup`]) and what the client does there.
 
 pub mod auth;
+pub mod bi_profiles;
 pub mod catalog;
 pub mod errors;
 pub mod extended;
@@ -9,7 +10,7 @@ pub mod pooling;
 pub mod tls;
 pub mod types;
 
-use crate::clients::Step;
+use crate::clients::{Outcome, Step};
 
 /// Which DataPress instance and which oracle login a case uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,35 +33,82 @@ pub enum Setup {
 }
 
 /// How two outcomes are compared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Compare {
     /// Everything, error messages included.
     Exact,
     /// Errors by SQLSTATE only (DataFusion's wording may differ from PG's).
     CodeOnly,
+    /// The shape only, for answers full of server-specific values (OIDs, pids,
+    /// versions, settings): errors by SQLSTATE, result sets by column names,
+    /// type OIDs and row count.
+    Shape {
+        /// Steps (numbered from 1, as in failure messages) whose row count
+        /// legitimately differs and is not compared.
+        uncounted: Vec<usize>,
+    },
+}
+
+impl Compare {
+    /// What is compared of outcome `i` of a case (0 is the connect, then one per step).
+    pub fn project(&self, i: usize, outcome: Outcome) -> Outcome {
+        match self {
+            Compare::Exact => outcome,
+            Compare::CodeOnly => outcome.without_message(),
+            Compare::Shape { uncounted } => outcome.shape(!uncounted.contains(&i)),
+        }
+    }
+}
+
+/// A parameter worked out on the server in use (catalog OIDs differ between
+/// DataPress and PostgreSQL): just before its step runs, `sql` runs on the same
+/// connection and its first value replaces the parameter, typed like the value
+/// it replaces.
+#[derive(Debug, Clone)]
+pub struct Lookup {
+    /// The step, numbered from 1.
+    pub step: usize,
+    /// The parameter, numbered from 1 (`$1`).
+    pub param: usize,
+    /// The query whose first value it is.
+    pub sql: String,
 }
 
 /// One case of a scenario.
 #[derive(Debug, Clone)]
 pub struct Case {
     /// What it checks.
-    pub name: &'static str,
+    pub name: String,
     /// The servers and login.
     pub setup: Setup,
     /// What the client does after connecting.
     pub steps: Vec<Step>,
     /// How outcomes are compared.
     pub compare: Compare,
+    /// The only clients (by matrix name) it applies to; `None`: every client.
+    pub clients: Option<Vec<String>>,
+    /// Step parameters looked up on the server in use.
+    pub lookups: Vec<Lookup>,
 }
 
 impl Case {
-    /// A case with exact comparison.
-    pub fn new(name: &'static str, setup: Setup, steps: Vec<Step>) -> Case {
+    /// A case for every client, with exact comparison and no lookups.
+    pub fn new(name: &str, setup: Setup, steps: Vec<Step>) -> Case {
         Case {
-            name,
+            name: name.to_string(),
             setup,
             steps,
             compare: Compare::Exact,
+            clients: None,
+            lookups: Vec::new(),
+        }
+    }
+
+    /// Whether it applies to the client named `client`.
+    pub fn applies_to(&self, client: &str) -> bool {
+        match &self.clients {
+            None => true,
+            Some(names) => names.iter().any(|n| n == client),
         }
     }
 }
@@ -73,9 +121,9 @@ pub struct Scenario {
     pub cases: Vec<Case>,
 }
 
-/// Every scenario, in matrix order.
-pub fn all() -> Vec<Scenario> {
-    vec![
+/// Every scenario, in matrix order (`bi-profiles` reads `compat/profiles`).
+pub fn all() -> anyhow::Result<Vec<Scenario>> {
+    Ok(vec![
         Scenario {
             name: "auth",
             cases: auth::cases(),
@@ -104,5 +152,9 @@ pub fn all() -> Vec<Scenario> {
             name: "catalog",
             cases: catalog::cases(),
         },
-    ]
+        Scenario {
+            name: "bi-profiles",
+            cases: bi_profiles::cases()?,
+        },
+    ])
 }

@@ -1,12 +1,15 @@
 //! PostgreSQL's catalog functions (`format_type`, `pg_get_*`, privileges,
-//! descriptions, visibility) and the `reg*` lookups that `::regclass`,
-//! `::regtype`, `::regproc` and `::regnamespace` casts are planned into.
+//! descriptions, visibility, `parse_ident`, `age(xid)`), the `reg*` lookups
+//! that `::regclass`, `::regtype`, `::regproc` and `::regnamespace` casts are
+//! planned into, and the `::oid` / `::xid` input functions.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use datafusion::arrow::array::{Array, AsArray, Int64Builder};
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, Int64Builder, ListBuilder, StringBuilder,
+};
+use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF, TypeSignature, Volatility};
@@ -202,6 +205,115 @@ pub fn quote_ident(name: &str) -> String {
     }
 }
 
+/// PostgreSQL's `parse_ident`: the parts of a qualified name, unquoted ones
+/// folded to lower case, quoted ones as written with `""` read as `"`. When
+/// `strict`, nothing may follow the last part.
+pub fn parse_ident(name: &str, strict: bool) -> std::result::Result<Vec<String>, PgError> {
+    let invalid = |detail: Option<&str>| {
+        let error = PgError::new(
+            sqlstate::INVALID_PARAMETER_VALUE,
+            format!("string is not a valid identifier: \"{name}\""),
+        );
+        match detail {
+            Some(detail) => error.with_detail(detail),
+            None => error,
+        }
+    };
+    let space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0c');
+    let start = |c: char| c.is_ascii_alphabetic() || c == '_' || !c.is_ascii();
+    let more = |c: char| start(c) || c.is_ascii_digit() || c == '$';
+    let mut parts = Vec::new();
+    let mut rest = name.trim_start_matches(space);
+    let mut after_dot = false;
+    loop {
+        if let Some(quoted) = rest.strip_prefix('"') {
+            let mut part = String::new();
+            let mut chars = quoted.char_indices();
+            let end = loop {
+                match chars.next() {
+                    None => return Err(invalid(Some("String has unclosed double quotes."))),
+                    Some((i, '"')) if quoted[i + 1..].starts_with('"') => {
+                        part.push('"');
+                        chars.next();
+                    }
+                    Some((i, '"')) => break i + 1,
+                    Some((_, c)) => part.push(c),
+                }
+            };
+            if part.is_empty() {
+                return Err(invalid(Some("Quoted identifier must not be empty.")));
+            }
+            parts.push(part);
+            rest = &quoted[end..];
+        } else if rest.starts_with(start) {
+            let end = rest.find(|c| !more(c)).unwrap_or(rest.len());
+            parts.push(rest[..end].to_ascii_lowercase());
+            rest = &rest[end..];
+        } else if rest.starts_with('.') {
+            return Err(invalid(Some("No valid identifier before \".\".")));
+        } else if after_dot {
+            return Err(invalid(Some("No valid identifier after \".\".")));
+        } else {
+            return Err(invalid(None));
+        }
+        rest = rest.trim_start_matches(space);
+        match rest.strip_prefix('.') {
+            Some(next) => {
+                after_dot = true;
+                rest = next.trim_start_matches(space);
+            }
+            None if rest.is_empty() || !strict => return Ok(parts),
+            None => return Err(invalid(None)),
+        }
+    }
+}
+
+/// `parse_ident(text [, strict bool])` as a text-array function.
+fn parse_ident_function(session: &Arc<SessionInfo>) -> ScalarUDF {
+    use DataType::{Boolean, Utf8};
+    let item = Arc::new(Field::new("item", Utf8, true));
+    function(
+        session,
+        "parse_ident",
+        TypeSignature::OneOf(vec![
+            TypeSignature::Exact(vec![Utf8]),
+            TypeSignature::Exact(vec![Utf8, Boolean]),
+        ]),
+        DataType::List(item),
+        Volatility::Immutable,
+        |_, args, rows| {
+            let scalar = args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
+            let rows = if scalar { 1 } else { rows };
+            let names = args[0].to_array(rows)?;
+            let names = names.as_string::<i32>();
+            let strict = args.get(1).map(|a| a.to_array(rows)).transpose()?;
+            let mut out = ListBuilder::new(StringBuilder::new());
+            for i in 0..rows {
+                let strict = match &strict {
+                    Some(s) => s.is_valid(i).then(|| s.as_boolean().value(i)),
+                    None => Some(true),
+                };
+                match (names.is_valid(i).then(|| names.value(i)), strict) {
+                    (Some(name), Some(strict)) => {
+                        for part in parse_ident(name, strict).map_err(PgError::into_datafusion)? {
+                            out.values().append_value(part);
+                        }
+                        out.append(true);
+                    }
+                    _ => out.append(false),
+                }
+            }
+            let result: ArrayRef = Arc::new(out.finish());
+            if scalar {
+                return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+                    &result, 0,
+                )?));
+            }
+            Ok(ColumnarValue::Array(result))
+        },
+    )
+}
+
 /// When the server started (`pg_postmaster_start_time()`).
 fn start_time() -> i64 {
     static START: OnceLock<i64> = OnceLock::new();
@@ -238,7 +350,7 @@ fn array_bound(session: &Arc<SessionInfo>, name: &'static str, bound: fn(i64) ->
                 }
                 _ => (0..rows).for_each(|_| out.append_null()),
             }
-            let result: datafusion::arrow::array::ArrayRef = Arc::new(out.finish());
+            let result: ArrayRef = Arc::new(out.finish());
             if scalar {
                 return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
                     &result, 0,
@@ -276,7 +388,7 @@ impl datafusion::logical_expr::ScalarUDFImpl for ExpandArray {
         args: datafusion::logical_expr::ScalarFunctionArgs,
     ) -> Result<ColumnarValue> {
         use datafusion::arrow::array::{Int32Array, ListArray, StructArray};
-        use datafusion::arrow::datatypes::{Field, Fields};
+        use datafusion::arrow::datatypes::Fields;
         let rows = args.number_rows;
         let array = args.args[0].to_array(rows)?;
         let list = array.as_list::<i32>();
@@ -315,7 +427,7 @@ impl datafusion::logical_expr::ScalarUDFImpl for ExpandArray {
 }
 
 fn expanded_type(element: DataType) -> DataType {
-    use datafusion::arrow::datatypes::{Field, Fields};
+    use datafusion::arrow::datatypes::Fields;
     let fields = Fields::from(vec![
         Field::new("x", element, true),
         Field::new("n", DataType::Int32, false),
@@ -323,17 +435,19 @@ fn expanded_type(element: DataType) -> DataType {
     DataType::List(Arc::new(Field::new("item", DataType::Struct(fields), true)))
 }
 
-/// A one-argument function from text (or an OID) to an `oid`; NULL in, NULL out.
-fn oid_lookup(
+/// A one-argument function from text (or a number) to a value of a UInt32
+/// PG type, `pg_type` (`oid`, `xid`); NULL in, NULL out.
+fn u32_function(
     session: &Arc<SessionInfo>,
     name: &'static str,
+    pg_type: &'static str,
     lookup: impl Fn(&str) -> Result<Option<u32>> + Send + Sync + 'static,
 ) -> ScalarUDF {
     typed_function(
         session,
         name,
         TypeSignature::Any(1),
-        "oid",
+        pg_type,
         move |_, args, rows| {
             as_type(
                 map_text_rows(args, rows, |v| match v[0] {
@@ -574,12 +688,32 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
         nothing("pg_get_function_identity_arguments", &[1]),
         nothing("pg_get_serial_sequence", &[2]),
         nothing("pg_get_statisticsobjdef_columns", &[1]),
+        nothing("pg_get_partkeydef", &[1]),
+        // `age(xid)`: DataPress has no transactions, so every transaction id
+        // is as recent as the current one.
+        function(
+            session,
+            "age",
+            TypeSignature::Exact(vec![DataType::UInt32]),
+            DataType::Int32,
+            Stable,
+            |_, args, rows| {
+                as_type(
+                    map_text_rows(args, rows, |v| Ok(v[0].map(|_| "0".into()))),
+                    &DataType::Int32,
+                )
+            },
+        ),
+        parse_ident_function(session),
     ];
     for reg in RegType::ALL {
         let r = Arc::clone(registry);
-        functions.push(oid_lookup(session, reg.to_oid_function(), move |value| {
-            resolve(reg, &r, value).map(Some)
-        }));
+        functions.push(u32_function(
+            session,
+            reg.to_oid_function(),
+            "oid",
+            move |value| resolve(reg, &r, value).map(Some),
+        ));
         let r = Arc::clone(registry);
         functions.push(function(
             session,
@@ -596,21 +730,24 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
         ));
     }
     let r = Arc::clone(registry);
-    functions.push(oid_lookup(session, "to_regclass", move |name| {
+    functions.push(u32_function(session, "to_regclass", "oid", move |name| {
         Ok(RegType::Class.lookup(&r, name))
     }));
-    functions.push(oid_lookup(session, "to_regtype", |name| {
+    functions.push(u32_function(session, "to_regtype", "oid", |name| {
         Ok(type_oid_by_name(name))
     }));
-    functions.push(oid_lookup(session, "pg_oid", |value| {
-        value.trim().parse::<u32>().map(Some).map_err(|_| {
-            PgError::new(
-                sqlstate::INVALID_TEXT_REPRESENTATION,
-                format!("invalid input syntax for type oid: \"{value}\""),
-            )
-            .into_datafusion()
-        })
-    }));
+    // `::oid` and `::xid` casts.
+    for (name, pg_type) in [("pg_oid", "oid"), ("pg_xid", "xid")] {
+        functions.push(u32_function(session, name, pg_type, move |value| {
+            value.trim().parse::<u32>().map(Some).map_err(|_| {
+                PgError::new(
+                    sqlstate::INVALID_TEXT_REPRESENTATION,
+                    format!("invalid input syntax for type {pg_type}: \"{value}\""),
+                )
+                .into_datafusion()
+            })
+        }));
+    }
     functions
 }
 
@@ -624,6 +761,26 @@ mod tests {
         assert_eq!(quote_ident("Accidents"), "\"Accidents\"");
         assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
         assert_eq!(quote_ident("1x"), "\"1x\"");
+    }
+
+    #[test]
+    fn parse_ident_follows_postgres() {
+        let parts = |name: &str, strict: bool| parse_ident(name, strict).map_err(|e| e.message);
+        assert_eq!(
+            parts("public.accidents", true),
+            Ok(vec!["public".into(), "accidents".into()])
+        );
+        assert_eq!(
+            parts(" Public . \"My \"\"T\"\"\" ", true),
+            Ok(vec!["public".into(), "My \"T\"".into()])
+        );
+        assert_eq!(parts("a.b junk", false), Ok(vec!["a".into(), "b".into()]));
+        let invalid = Err("string is not a valid identifier: \"a.b junk\"".to_string());
+        assert_eq!(parts("a.b junk", true), invalid);
+        for bad in ["", ".a", "a.", "\"\"", "\"open", "1a"] {
+            let error = parse_ident(bad, true).unwrap_err();
+            assert_eq!(error.code, sqlstate::INVALID_PARAMETER_VALUE, "{bad}");
+        }
     }
 
     #[test]

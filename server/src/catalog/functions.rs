@@ -27,6 +27,8 @@ pub struct SessionInfo {
     pub database: String,
     /// The connection's process id (BackendKeyData).
     pub pid: i32,
+    /// Whether the connection is encrypted with TLS.
+    pub tls: bool,
     /// The session's settings, shared with SET/SHOW.
     pub settings: Mutex<Settings>,
 }
@@ -115,7 +117,7 @@ pub(super) fn function(
 }
 
 /// As [`function`], for a function whose result has a PG type that its Arrow
-/// type alone does not tell: `oid` (a UInt32) or `name` (text).
+/// type alone does not tell: `oid` or `xid` (a UInt32) or `name` (text).
 pub(super) fn typed_function(
     session: &Arc<SessionInfo>,
     name: &'static str,
@@ -126,7 +128,7 @@ pub(super) fn typed_function(
         + Sync
         + 'static,
 ) -> ScalarUDF {
-    let return_type = if pg_type == "oid" {
+    let return_type = if matches!(pg_type, "oid" | "xid") {
         DataType::UInt32
     } else {
         DataType::Utf8
@@ -215,7 +217,7 @@ pub fn session_functions(session: &Arc<SessionInfo>) -> Vec<ScalarUDF> {
     let none = || TypeSignature::Exact(vec![]);
     let text_list = |n| TypeSignature::Exact(vec![Utf8; n]);
     let list_type = DataType::List(Arc::new(Field::new("item", Utf8, true)));
-    vec![
+    let mut functions = vec![
         function(session, "version", none(), Utf8, Stable, |_, _, _| {
             Ok(utf8(version_string()))
         }),
@@ -224,12 +226,6 @@ pub fn session_functions(session: &Arc<SessionInfo>) -> Vec<ScalarUDF> {
         }),
         typed_function(session, "current_catalog", none(), "name", |s, _, _| {
             Ok(utf8(&s.database))
-        }),
-        typed_function(session, "current_user", none(), "name", |s, _, _| {
-            Ok(utf8(&s.user))
-        }),
-        typed_function(session, "session_user", none(), "name", |s, _, _| {
-            Ok(utf8(&s.user))
         }),
         typed_function(session, "current_schema", none(), "name", |_, _, _| {
             Ok(utf8("public"))
@@ -322,5 +318,11 @@ pub fn session_functions(session: &Arc<SessionInfo>) -> Vec<ScalarUDF> {
                 })
             },
         ),
-    ]
+    ];
+    // `user` is PG's SQL-standard spelling of `current_user`.
+    functions
+        .extend(["current_user", "session_user", "user"].map(|name| {
+            typed_function(session, name, none(), "name", |s, _, _| Ok(utf8(&s.user)))
+        }));
+    functions
 }

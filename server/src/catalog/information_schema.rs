@@ -1,7 +1,8 @@
 //! The `information_schema` views with PostgreSQL's columns, generated from
 //! the dataset registry: `tables`, `columns` and `schemata` describe the
-//! datasets; views of objects DataPress does not have (constraints, views,
-//! routines, …) have their columns and no rows.
+//! datasets, `character_sets` the database encoding; views of objects
+//! DataPress does not have (constraints, views, routines, …) have their
+//! columns and no rows.
 
 use std::sync::Arc;
 
@@ -141,6 +142,22 @@ fn columns(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
     out
 }
 
+/// `character_sets`: the database encoding, UTF8. PG's view takes the default
+/// collation from the `pg_collation` row whose locale is the database's; none
+/// of ours is `C.UTF-8` (`pg_database.datcollate`), so those columns are NULL.
+fn character_sets(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
+    vec![vec![
+        Cell::Null,
+        Cell::Null,
+        "UTF8".into(),
+        "UCS".into(),
+        "UTF8".into(),
+        catalog_name(ctx).into(),
+        Cell::Null,
+        Cell::Null,
+    ]]
+}
+
 fn no_rows(_: &Context<'_>) -> Vec<Vec<Cell>> {
     Vec::new()
 }
@@ -235,6 +252,20 @@ fn views() -> Vec<TableDef> {
             columns,
         ),
         (
+            "character_sets",
+            names(&[
+                "character_set_catalog",
+                "character_set_schema",
+                "character_set_name",
+                "character_repertoire",
+                "form_of_use",
+                "default_collate_catalog",
+                "default_collate_schema",
+                "default_collate_name",
+            ]),
+            character_sets,
+        ),
+        (
             "views",
             vec![
                 ("table_catalog", Name),
@@ -317,4 +348,28 @@ pub fn schema(registry: &Arc<Registry>) -> Result<Arc<dyn SchemaProvider>> {
         schema.register_table(name.into(), CatalogTable::new(registry, &columns, rows))?;
     }
     Ok(Arc::new(schema))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn character_sets_is_the_utf8_database_encoding() {
+        let registry = Registry::new();
+        let ctx = Context {
+            registry: &registry,
+            session: None,
+        };
+        let rows = character_sets(&ctx);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0][2], Cell::from("UTF8"));
+        assert_eq!(rows[0][3], Cell::from("UCS"));
+        assert_eq!(rows[0][5], Cell::from("datapress"));
+        let (_, columns, _) = views()
+            .into_iter()
+            .find(|(name, _, _)| *name == "character_sets")
+            .unwrap();
+        assert_eq!(columns.len(), rows[0].len());
+    }
 }

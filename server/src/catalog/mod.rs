@@ -13,3 +13,4 @@ pub mod pg_catalog;
 pub mod rewrite;
 pub mod single_value;
 pub mod table;
+pub mod timezones;

@@ -2,12 +2,15 @@
 //! columns and types, generated at every scan from the dataset registry (each
 //! dataset is a table of `public`) and the scanning session. Catalogs that
 //! describe things DataPress does not have (indexes, constraints, enums,
-//! ranges, …) are present with their columns and no rows, as PG shows them for
-//! a database without such objects.
+//! ranges, locks, …) are present with their columns and no rows, as PG shows
+//! them for a database without such objects. `pg_show_all_settings()`, the
+//! function behind `pg_settings`, is a table function with the view's rows.
 
 use std::sync::Arc;
 
-use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
+use datafusion::catalog::{
+    MemorySchemaProvider, SchemaProvider, TableFunctionArgs, TableFunctionImpl, TableProvider,
+};
 use datafusion::error::Result;
 
 use super::builtin_procs::proc_oid;
@@ -15,6 +18,7 @@ use super::builtin_types::{type_rows, TypeRow};
 use super::table::{CatalogTable, Cell, Context, Kind, TableDef};
 use crate::datasets::{Dataset, Registry};
 use crate::encode::types::{pg_type_of, PgType};
+use crate::errors::{sqlstate, PgError};
 
 use Kind::*;
 
@@ -425,8 +429,111 @@ fn pg_stat_activity(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
     ]]
 }
 
+/// `pg_stat_ssl`: the scanning session's connection. Which protocol version
+/// and cipher TLS negotiated is not recorded, so those columns are NULL.
+fn pg_stat_ssl(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
+    ctx.session
+        .iter()
+        .map(|s| {
+            let mut row: Vec<Cell> = vec![s.pid.into(), s.tls.into()];
+            row.extend(std::iter::repeat_n(Cell::Null, 6));
+            row
+        })
+        .collect()
+}
+
+/// `pg_stat_gssapi`: the scanning session, which never uses GSSAPI.
+fn pg_stat_gssapi(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
+    ctx.session
+        .iter()
+        .map(|s| vec![s.pid.into(), false.into(), Cell::Null, false.into()])
+        .collect()
+}
+
+/// `pg_stat_user_tables` (and `pg_stat_all_tables`, as `pg_class` holds only
+/// the datasets): one row per dataset with its `pg_class` OID. DataPress keeps
+/// no access statistics and knows no row count without reading the data, so
+/// the counters are 0; `idx_*` are NULL as PG shows them for a table without
+/// indexes.
+fn pg_stat_tables(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
+    ctx.registry
+        .with_oids()
+        .into_iter()
+        .map(|(oid, d)| {
+            let mut row: Vec<Cell> = vec![
+                oid.into(),
+                "public".into(),
+                d.config.name.into(),
+                0i64.into(),
+                0i64.into(),
+                Cell::Null,
+                Cell::Null,
+            ];
+            // n_tup_ins … n_ins_since_vacuum
+            row.extend(std::iter::repeat_n(Cell::Int(0), 8));
+            // last_vacuum … last_autoanalyze
+            row.extend(std::iter::repeat_n(Cell::Null, 4));
+            // vacuum_count … autoanalyze_count
+            row.extend(std::iter::repeat_n(Cell::Int(0), 4));
+            row
+        })
+        .collect()
+}
+
 fn no_rows(_: &Context<'_>) -> Vec<Vec<Cell>> {
     Vec::new()
+}
+
+/// The columns of `pg_settings` and of `pg_show_all_settings()`.
+fn pg_settings_columns() -> Vec<(&'static str, Kind)> {
+    vec![
+        ("name", Text),
+        ("setting", Text),
+        ("unit", Text),
+        ("category", Text),
+        ("short_desc", Text),
+        ("extra_desc", Text),
+        ("context", Text),
+        ("vartype", Text),
+        ("source", Text),
+        ("min_val", Text),
+        ("max_val", Text),
+        ("enumvals", TextArray),
+        ("boot_val", Text),
+        ("reset_val", Text),
+        ("sourcefile", Text),
+        ("sourceline", Int4),
+        ("pending_restart", Bool),
+    ]
+}
+
+/// The columns of `pg_stat_user_tables` and `pg_stat_all_tables`.
+fn pg_stat_tables_columns() -> Vec<(&'static str, Kind)> {
+    vec![
+        ("relid", Oid),
+        ("schemaname", Name),
+        ("relname", Name),
+        ("seq_scan", Int8),
+        ("seq_tup_read", Int8),
+        ("idx_scan", Int8),
+        ("idx_tup_fetch", Int8),
+        ("n_tup_ins", Int8),
+        ("n_tup_upd", Int8),
+        ("n_tup_del", Int8),
+        ("n_tup_hot_upd", Int8),
+        ("n_live_tup", Int8),
+        ("n_dead_tup", Int8),
+        ("n_mod_since_analyze", Int8),
+        ("n_ins_since_vacuum", Int8),
+        ("last_vacuum", Timestamptz),
+        ("last_autovacuum", Timestamptz),
+        ("last_analyze", Timestamptz),
+        ("last_autoanalyze", Timestamptz),
+        ("vacuum_count", Int8),
+        ("autovacuum_count", Int8),
+        ("analyze_count", Int8),
+        ("autoanalyze_count", Int8),
+    ]
 }
 
 /// Every table of the schema: name, columns (PG 15's, in order) and rows.
@@ -510,8 +617,8 @@ fn tables() -> Vec<TableDef> {
                 ("relreplident", Char),
                 ("relispartition", Bool),
                 ("relrewrite", Oid),
-                ("relfrozenxid", Oid),
-                ("relminmxid", Oid),
+                ("relfrozenxid", Xid),
+                ("relminmxid", Xid),
                 ("relacl", TextArray),
                 ("reloptions", TextArray),
                 ("relpartbound", Text),
@@ -597,8 +704,8 @@ fn tables() -> Vec<TableDef> {
                 ("datistemplate", Bool),
                 ("datallowconn", Bool),
                 ("datconnlimit", Int4),
-                ("datfrozenxid", Oid),
-                ("datminmxid", Oid),
+                ("datfrozenxid", Xid),
+                ("datminmxid", Xid),
                 ("dattablespace", Oid),
                 ("datcollate", Text),
                 ("datctype", Text),
@@ -642,29 +749,7 @@ fn tables() -> Vec<TableDef> {
             ],
             pg_user,
         ),
-        (
-            "pg_settings",
-            vec![
-                ("name", Text),
-                ("setting", Text),
-                ("unit", Text),
-                ("category", Text),
-                ("short_desc", Text),
-                ("extra_desc", Text),
-                ("context", Text),
-                ("vartype", Text),
-                ("source", Text),
-                ("min_val", Text),
-                ("max_val", Text),
-                ("enumvals", TextArray),
-                ("boot_val", Text),
-                ("reset_val", Text),
-                ("sourcefile", Text),
-                ("sourceline", Int4),
-                ("pending_restart", Bool),
-            ],
-            pg_settings,
-        ),
+        ("pg_settings", pg_settings_columns(), pg_settings),
         (
             "pg_tables",
             vec![
@@ -1065,15 +1150,146 @@ fn tables() -> Vec<TableDef> {
                 ("wait_event_type", Text),
                 ("wait_event", Text),
                 ("state", Text),
-                ("backend_xid", Oid),
-                ("backend_xmin", Oid),
+                ("backend_xid", Xid),
+                ("backend_xmin", Xid),
                 ("query_id", Int8),
                 ("query", Text),
                 ("backend_type", Text),
             ],
             pg_stat_activity,
         ),
+        (
+            "pg_locks",
+            vec![
+                ("locktype", Text),
+                ("database", Oid),
+                ("relation", Oid),
+                ("page", Int4),
+                ("tuple", Int2),
+                ("virtualxid", Text),
+                ("transactionid", Xid),
+                ("classid", Oid),
+                ("objid", Oid),
+                ("objsubid", Int2),
+                ("virtualtransaction", Text),
+                ("pid", Int4),
+                ("mode", Text),
+                ("granted", Bool),
+                ("fastpath", Bool),
+                ("waitstart", Timestamptz),
+            ],
+            // DataPress takes no locks: its data is read-only and its
+            // transactions are not real ones.
+            no_rows,
+        ),
+        (
+            "pg_timezone_names",
+            vec![
+                ("name", Text),
+                ("abbrev", Text),
+                ("utc_offset", Interval),
+                ("is_dst", Bool),
+            ],
+            super::timezones::names,
+        ),
+        (
+            "pg_timezone_abbrevs",
+            vec![("abbrev", Text), ("utc_offset", Interval), ("is_dst", Bool)],
+            super::timezones::abbrevs,
+        ),
+        (
+            "pg_stat_ssl",
+            vec![
+                ("pid", Int4),
+                ("ssl", Bool),
+                ("version", Text),
+                ("cipher", Text),
+                ("bits", Int4),
+                ("client_dn", Text),
+                ("client_serial", Numeric),
+                ("issuer_dn", Text),
+            ],
+            pg_stat_ssl,
+        ),
+        (
+            "pg_stat_gssapi",
+            vec![
+                ("pid", Int4),
+                ("gss_authenticated", Bool),
+                ("principal", Text),
+                ("encrypted", Bool),
+            ],
+            pg_stat_gssapi,
+        ),
+        (
+            "pg_stat_user_tables",
+            pg_stat_tables_columns(),
+            pg_stat_tables,
+        ),
+        (
+            "pg_stat_all_tables",
+            pg_stat_tables_columns(),
+            pg_stat_tables,
+        ),
     ]
+}
+
+/// The relations above that are views in PostgreSQL: views have no system
+/// columns.
+const VIEWS: &[&str] = &[
+    "pg_roles",
+    "pg_user",
+    "pg_settings",
+    "pg_tables",
+    "pg_views",
+    "pg_matviews",
+    "pg_stat_activity",
+    "pg_locks",
+    "pg_timezone_names",
+    "pg_timezone_abbrevs",
+    "pg_stat_ssl",
+    "pg_stat_gssapi",
+    "pg_stat_user_tables",
+    "pg_stat_all_tables",
+];
+
+/// Whether `table` is a `pg_catalog` table (not a view) whose rows have PG's
+/// system column `column` (`xmin`, …) besides its own: it has none of that name.
+pub fn has_system_column(table: &str, column: &str) -> bool {
+    !VIEWS.contains(&table)
+        && tables()
+            .iter()
+            .any(|(name, columns, _)| *name == table && columns.iter().all(|(c, _)| *c != column))
+}
+
+/// The name of `pg_show_all_settings()`, the function behind `pg_settings`.
+pub const SHOW_ALL_SETTINGS: &str = "pg_show_all_settings";
+
+/// `pg_show_all_settings()` in FROM: the rows of `pg_settings`.
+#[derive(Debug)]
+struct ShowAllSettings {
+    settings: Arc<CatalogTable>,
+}
+
+impl TableFunctionImpl for ShowAllSettings {
+    fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
+        if !args.exprs().is_empty() {
+            return Err(PgError::new(
+                sqlstate::UNDEFINED_FUNCTION,
+                format!("function {SHOW_ALL_SETTINGS} takes no arguments"),
+            )
+            .into_datafusion());
+        }
+        let table: Arc<dyn TableProvider> = self.settings.clone();
+        Ok(table)
+    }
+}
+
+/// The table function `pg_show_all_settings()` over `registry`.
+pub fn show_all_settings(registry: &Arc<Registry>) -> Arc<dyn TableFunctionImpl> {
+    Arc::new(ShowAllSettings {
+        settings: CatalogTable::new(registry, &pg_settings_columns(), pg_settings),
+    })
 }
 
 /// The names of every `pg_catalog` table (for resolving unqualified names).
@@ -1093,6 +1309,7 @@ pub fn schema(registry: &Arc<Registry>) -> Result<Arc<dyn SchemaProvider>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::functions::SessionInfo;
     use crate::config::{DatasetConfig, DatasetFormat};
 
     fn accidents(name: &str) -> DatasetConfig {
@@ -1148,5 +1365,79 @@ mod tests {
 
     fn accidents_columns(registry: &Registry) -> usize {
         registry.list()[0].table.schema().fields().len()
+    }
+
+    fn session(tls: bool) -> Arc<SessionInfo> {
+        Arc::new(SessionInfo {
+            user: "u".into(),
+            database: "d".into(),
+            pid: 7,
+            tls,
+            settings: std::sync::Mutex::new(crate::settings::Settings::new("u", &[], 0).unwrap()),
+        })
+    }
+
+    #[tokio::test]
+    async fn every_row_has_a_cell_per_column() {
+        let state = datafusion::prelude::SessionContext::new().state();
+        let registry = Registry::new();
+        registry.register(&state, accidents("a")).await.unwrap();
+        let ctx = Context {
+            registry: &registry,
+            session: Some(session(false)),
+        };
+        for (name, columns, rows) in tables() {
+            for row in rows(&ctx) {
+                assert_eq!(row.len(), columns.len(), "{name}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn table_statistics_describe_the_datasets_of_pg_class() {
+        let state = datafusion::prelude::SessionContext::new().state();
+        let registry = Registry::new();
+        registry.register(&state, accidents("a")).await.unwrap();
+        let ctx = Context {
+            registry: &registry,
+            session: None,
+        };
+        let stats = pg_stat_tables(&ctx);
+        assert_eq!(stats.len(), 1);
+        assert_eq!(stats[0][0], pg_class(&ctx)[0][0]);
+        assert_eq!(stats[0][2], Cell::from("a"));
+    }
+
+    #[test]
+    fn connection_views_show_the_scanning_session() {
+        let registry = Registry::new();
+        let ctx = Context {
+            registry: &registry,
+            session: Some(session(true)),
+        };
+        assert_eq!(pg_stat_ssl(&ctx)[0][..2], [Cell::Int(7), Cell::Bool(true)]);
+        assert_eq!(
+            pg_stat_gssapi(&ctx),
+            [vec![
+                Cell::Int(7),
+                Cell::Bool(false),
+                Cell::Null,
+                Cell::Bool(false)
+            ]]
+        );
+        let no_session = Context {
+            registry: &registry,
+            session: None,
+        };
+        assert!(pg_stat_ssl(&no_session).is_empty());
+    }
+
+    #[test]
+    fn only_catalog_tables_have_system_columns() {
+        assert!(has_system_column("pg_class", "xmin"));
+        assert!(has_system_column("pg_attribute", "xmin"));
+        assert!(!has_system_column("pg_roles", "xmin"), "a view");
+        assert!(!has_system_column("pg_class", "relname"), "a real column");
+        assert!(!has_system_column("accidents", "xmin"));
     }
 }

@@ -5,10 +5,15 @@
 //! and `::oid` casts, `OPERATOR(pg_catalog.~)`, `COLLATE`, PG-only type names
 //! (`name`, `"char"`, `pg_catalog.int2[]`), `LIKE … ESCAPE`, `ARRAY(subquery)`,
 //! `generate_subscripts`, `information_schema._pg_expandarray` and
-//! `(composite).field`, duplicate result names, `int4` integer constants, and
-//! scalar subqueries: their result is wrapped in `pg_single_value` (PG's
-//! one-row rule) and conditions on the outer row alone are hoisted into a
-//! `CASE WHEN`, so that DataFusion can decorrelate what remains.
+//! `(composite).field`, duplicate result names (a column beside a `*` that
+//! also yields it included), `int4` integer constants, the system column
+//! `xmin` of catalog tables, `::xid` casts, scalar functions in FROM (one row,
+//! one column named after the alias) and the alias of `generate_series` in
+//! FROM naming its column, `LIMIT n` on an ungrouped aggregate (one row
+//! anyway) dropped, and scalar subqueries: their result is wrapped in
+//! `pg_single_value` (PG's one-row rule) and conditions on the outer row alone
+//! are hoisted into a `CASE WHEN`, so that DataFusion can decorrelate what
+//! remains.
 
 use std::collections::HashSet;
 use std::ops::ControlFlow;
@@ -17,11 +22,13 @@ use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::{
     visit_expressions, ArrayElemTypeDef, BinaryOperator, CastKind, DataType, Expr, Function,
     FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, GroupByExpr, Ident,
-    ObjectName, ObjectNamePart, Query, SelectItem, SetExpr, Value, ValueWithSpan, VisitMut,
-    VisitorMut,
+    LimitClause, ObjectName, ObjectNamePart, Query, Select, SelectItem,
+    SelectItemQualifiedWildcardKind, SetExpr, TableAlias, TableAliasColumnDef, TableFactor,
+    TableWithJoins, Value, ValueWithSpan, Visit, VisitMut, Visitor, VisitorMut,
 };
 
 use super::catalog_functions::RegType;
+use super::pg_catalog::{has_system_column, SHOW_ALL_SETTINGS};
 
 /// Rewrites `statement` in place.
 pub fn rewrite(statement: &mut DfStatement) {
@@ -38,7 +45,22 @@ pub fn rewrite(statement: &mut DfStatement) {
 struct Rewriter {
     /// Names of the CTEs in scope: they shadow catalog tables.
     ctes: HashSet<String>,
+    /// What the FROM clauses of the SELECTs being visited bind, innermost last.
+    scopes: Vec<Scope>,
+    /// For each query being visited, how many scopes there were before it.
+    query_scopes: Vec<usize>,
 }
+
+/// The relations one FROM clause binds, each with whether it is a
+/// `pg_catalog` table with PG's system column `xmin`.
+type Scope = Vec<(String, bool)>;
+
+/// The system column catalog tables have and clients select (`xmin`).
+const SYSTEM_COLUMN: &str = "xmin";
+
+/// DataFusion's table functions returning one column, which PG names after
+/// the table alias (`generate_series(1, 3) AS i` has column `i`).
+const SERIES_FUNCTIONS: &[&str] = &["generate_series", "range"];
 
 fn parts(name: &ObjectName) -> Vec<String> {
     name.0
@@ -54,18 +76,15 @@ fn lowercase_parts(name: &ObjectName) -> Vec<String> {
     parts(name).into_iter().map(|p| p.to_lowercase()).collect()
 }
 
-/// A call of `name` with positional arguments.
-fn call(name: &str, args: Vec<Expr>) -> Expr {
+/// A call of `name` with `args`.
+fn call_named(name: ObjectName, args: Vec<FunctionArg>) -> Expr {
     Expr::Function(Function {
-        name: ObjectName(vec![ObjectNamePart::Identifier(Ident::new(name))]),
+        name,
         uses_odbc_syntax: false,
         parameters: FunctionArguments::None,
         args: FunctionArguments::List(FunctionArgumentList {
             duplicate_treatment: None,
-            args: args
-                .into_iter()
-                .map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e)))
-                .collect(),
+            args,
             clauses: vec![],
         }),
         filter: None,
@@ -73,6 +92,34 @@ fn call(name: &str, args: Vec<Expr>) -> Expr {
         over: None,
         within_group: vec![],
     })
+}
+
+/// A call of `name` with positional arguments.
+fn call(name: &str, args: Vec<Expr>) -> Expr {
+    call_named(
+        ObjectName(vec![ObjectNamePart::Identifier(Ident::new(name))]),
+        args.into_iter()
+            .map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e)))
+            .collect(),
+    )
+}
+
+/// An identifier as DataFusion resolves it: lower-cased unless quoted.
+fn normalized(ident: &Ident) -> String {
+    if ident.quote_style.is_some() {
+        ident.value.clone()
+    } else {
+        ident.value.to_lowercase()
+    }
+}
+
+/// The column a plain column reference (`c`, `t.c`) names.
+fn column_ident(expr: &Expr) -> Option<&Ident> {
+    match expr {
+        Expr::Identifier(column) => Some(column),
+        Expr::CompoundIdentifier(parts) => parts.last(),
+        _ => None,
+    }
 }
 
 /// The single argument of a call of one of `names`, if `expr` is one.
@@ -192,23 +239,78 @@ const AGGREGATES: &[&str] = &[
     "last_value",
 ];
 
-fn contains_aggregate(expr: &Expr) -> bool {
-    visit_expressions(expr, |e| match e {
-        Expr::Function(f)
-            if lowercase_parts(&f.name)
-                .last()
-                .is_some_and(|n| AGGREGATES.contains(&n.as_str())) =>
-        {
-            ControlFlow::Break(())
+/// Finds a call of one of [`AGGREGATES`]; with `own_only`, only a plain call
+/// (no window) outside subqueries: one that aggregates its own query.
+struct AggregateCalls {
+    own_only: bool,
+    /// How deep in subqueries the visit is.
+    depth: usize,
+}
+
+impl Visitor for AggregateCalls {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+        self.depth += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+        self.depth -= 1;
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        let Expr::Function(f) = expr else {
+            return ControlFlow::Continue(());
+        };
+        let aggregate = lowercase_parts(&f.name)
+            .last()
+            .is_some_and(|n| AGGREGATES.contains(&n.as_str()));
+        if aggregate && (!self.own_only || (self.depth == 0 && f.over.is_none())) {
+            return ControlFlow::Break(());
         }
-        _ => ControlFlow::Continue(()),
-    })
-    .is_break()
+        ControlFlow::Continue(())
+    }
+}
+
+/// Whether `expr` calls an aggregate function; with `own_only`, one that makes
+/// the query `expr` belongs to an aggregation.
+fn calls_aggregate(expr: &Expr, own_only: bool) -> bool {
+    Visit::visit(expr, &mut AggregateCalls { own_only, depth: 0 }).is_break()
+}
+
+/// Drops `LIMIT n` (n ≥ 1, no OFFSET) from an ungrouped aggregate, which
+/// yields exactly one row anyway: DataFusion cannot decorrelate a scalar
+/// subquery with a LIMIT.
+fn drop_redundant_limit(query: &mut Query) {
+    let Some(LimitClause::LimitOffset {
+        limit: Some(Expr::Value(limit)),
+        offset: None,
+        limit_by,
+    }) = &query.limit_clause
+    else {
+        return;
+    };
+    let positive =
+        matches!(&limit.value, Value::Number(n, _) if n.parse::<u64>().is_ok_and(|n| n > 0));
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return;
+    };
+    let ungrouped = matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty());
+    let aggregates = select.projection.iter().any(|item| match item {
+        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+            calls_aggregate(e, true)
+        }
+        _ => false,
+    });
+    if positive && limit_by.is_empty() && ungrouped && aggregates {
+        query.limit_clause = None;
+    }
 }
 
 /// The names a query's FROM clause binds, or `None` if some relation has none we know.
-fn bound_names(select: &datafusion::sql::sqlparser::ast::Select) -> Option<HashSet<String>> {
-    use datafusion::sql::sqlparser::ast::TableFactor;
+fn bound_names(select: &Select) -> Option<HashSet<String>> {
     let mut names = HashSet::new();
     for t in &select.from {
         for factor in std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)) {
@@ -458,7 +560,7 @@ fn aggregate_scalar_subquery(query: &mut Query) {
         SelectItem::ExprWithAlias { expr, .. } => expr,
         _ => return,
     };
-    if contains_aggregate(expr) {
+    if calls_aggregate(expr, false) {
         return;
     }
     *expr = call(super::single_value::NAME, vec![expr.clone()]);
@@ -466,7 +568,220 @@ fn aggregate_scalar_subquery(query: &mut Query) {
     query.order_by = None;
 }
 
+/// Whether `expr` names the system column `xmin` of a catalog table: the
+/// innermost scope binding its qualifier binds such a table, or, unqualified,
+/// every relation of the innermost FROM is one.
+fn is_system_column(expr: &Expr, scopes: &[Scope]) -> bool {
+    match expr {
+        Expr::Identifier(column) => {
+            normalized(column) == SYSTEM_COLUMN
+                && scopes
+                    .last()
+                    .is_some_and(|s| !s.is_empty() && s.iter().all(|(_, system)| *system))
+        }
+        Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+            [qualifier, column] if normalized(column) == SYSTEM_COLUMN => {
+                let qualifier = normalized(qualifier);
+                scopes
+                    .iter()
+                    .rev()
+                    .find_map(|s| s.iter().find(|(name, _)| *name == qualifier))
+                    .is_some_and(|(_, system)| *system)
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// The value of `xmin` in a catalog row: PG's bootstrap transaction id, 1
+/// (the catalogs are generated, never written by a transaction).
+fn system_column_value() -> Expr {
+    call(
+        "pg_xid",
+        vec![Expr::value(Value::SingleQuotedString("1".into()))],
+    )
+}
+
+/// The qualifier of a wildcard select item: `Some(None)` for `*`,
+/// `Some(Some(q))` for `q.*`.
+fn star_qualifier(item: &SelectItem) -> Option<Option<String>> {
+    match item {
+        SelectItem::Wildcard(_) => Some(None),
+        SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), _) => {
+            Some(
+                name.0
+                    .last()
+                    .and_then(ObjectNamePart::as_ident)
+                    .map(normalized),
+            )
+        }
+        _ => None,
+    }
+}
+
+/// Whether one of the `stars` (see [`star_qualifier`]) also yields the column
+/// `column` refers to; an unqualified one belongs to `q.*` when `q` is the only
+/// relation.
+fn stars_yield(stars: &[Option<String>], column: &Expr, one_relation: bool) -> bool {
+    stars.iter().any(|star| match (star, column) {
+        (None, _) => true,
+        (Some(q), Expr::CompoundIdentifier(parts)) => {
+            parts.len() >= 2 && normalized(&parts[parts.len() - 2]) == *q
+        }
+        (Some(_), _) => one_relation,
+    })
+}
+
+/// Whether a function argument refers to a column.
+fn refers_to_columns(arg: &FunctionArg) -> bool {
+    visit_expressions(arg, |e| match e {
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    })
+    .is_break()
+}
+
+fn parse_query(sql: &str) -> Option<Box<Query>> {
+    let dialect = datafusion::sql::sqlparser::dialect::PostgreSqlDialect {};
+    datafusion::sql::sqlparser::parser::Parser::new(&dialect)
+        .try_with_sql(sql)
+        .ok()?
+        .parse_query()
+        .ok()
+}
+
 impl Rewriter {
+    /// What `select`'s FROM clause binds.
+    fn scope_of(&self, select: &Select) -> Scope {
+        let mut scope = Vec::new();
+        for t in &select.from {
+            self.bind(t, &mut scope);
+        }
+        scope
+    }
+
+    fn bind(&self, t: &TableWithJoins, scope: &mut Scope) {
+        for factor in std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)) {
+            match factor {
+                TableFactor::NestedJoin {
+                    table_with_joins,
+                    alias: None,
+                } => self.bind(table_with_joins, scope),
+                TableFactor::Table {
+                    name, alias, args, ..
+                } => {
+                    let system = args.is_none()
+                        && match lowercase_parts(name).as_slice() {
+                            [table] => {
+                                !self.ctes.contains(table)
+                                    && has_system_column(table, SYSTEM_COLUMN)
+                            }
+                            [schema, table] => {
+                                schema == "pg_catalog" && has_system_column(table, SYSTEM_COLUMN)
+                            }
+                            _ => false,
+                        };
+                    let bound = match alias {
+                        Some(a) => normalized(&a.name),
+                        None => name
+                            .0
+                            .last()
+                            .and_then(ObjectNamePart::as_ident)
+                            .map(normalized)
+                            .unwrap_or_default(),
+                    };
+                    scope.push((bound, system));
+                }
+                TableFactor::Derived { alias, .. }
+                | TableFactor::NestedJoin { alias, .. }
+                | TableFactor::Function { alias, .. }
+                | TableFactor::UNNEST { alias, .. } => {
+                    let bound = alias.as_ref().map(|a| normalized(&a.name));
+                    scope.push((bound.unwrap_or_default(), false));
+                }
+                _ => scope.push((String::new(), false)),
+            }
+        }
+    }
+
+    /// PG allows result columns of the same name (`SELECT NULL, x, NULL`,
+    /// `SELECT t.oid, t.*`); DataFusion wants unique ones. Client-visible
+    /// names come from the original statement, so the engine may see other
+    /// aliases: a repeated name, or a column a `*` of the same list also
+    /// yields, gets an internal one. An unaliased system column keeps its name
+    /// once it becomes an expression.
+    fn name_results(&self, select: &mut Select) {
+        let stars: Vec<Option<String>> = select
+            .projection
+            .iter()
+            .filter_map(star_qualifier)
+            .collect();
+        let one_relation = matches!(select.from.as_slice(), [t] if t.joins.is_empty());
+        let mut seen = HashSet::new();
+        for (i, item) in select.projection.iter_mut().enumerate() {
+            let (expr, name, clash, unnamed) = match &*item {
+                SelectItem::UnnamedExpr(e) => match column_ident(e) {
+                    Some(column) => (
+                        e,
+                        normalized(column),
+                        stars_yield(&stars, e, one_relation),
+                        true,
+                    ),
+                    None => (e, e.to_string(), false, true),
+                },
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    (expr, normalized(alias), false, false)
+                }
+                _ => continue,
+            };
+            let alias = if !seen.insert(name) || clash {
+                Ident::with_quote('"', format!("?column?{i}"))
+            } else if unnamed && is_system_column(expr, &self.scopes) {
+                match column_ident(expr) {
+                    Some(column) => column.clone(),
+                    None => continue,
+                }
+            } else {
+                continue;
+            };
+            let expr = expr.clone();
+            *item = SelectItem::ExprWithAlias { expr, alias };
+        }
+    }
+
+    /// `FROM f(args) [AS t[(c)]]` for a function that returns no table: PG's
+    /// one row whose one column (`c`, else `t`, else `f`) is the function's
+    /// value, as the derived table `(SELECT f(args) AS c) AS t` — LATERAL when
+    /// the arguments refer to columns, as function calls in FROM are.
+    fn scalar_function_table(
+        &mut self,
+        name: &ObjectName,
+        alias: Option<&TableAlias>,
+        args: &[FunctionArg],
+    ) -> Option<TableFactor> {
+        let function = name.0.last()?.as_ident()?.clone();
+        let table = alias.map_or(function, |a| a.name.clone());
+        let column = match alias.map(|a| a.columns.as_slice()) {
+            Some([c]) => c.name.clone(),
+            _ => table.clone(),
+        };
+        let mut value = call_named(name.clone(), args.to_vec());
+        let _ = self.post_visit_expr(&mut value);
+        let lateral = if args.iter().any(refers_to_columns) {
+            "LATERAL "
+        } else {
+            ""
+        };
+        let query = parse_query(&format!(
+            "SELECT * FROM {lateral}(SELECT {value} AS {column}) AS {table}"
+        ))?;
+        let SetExpr::Select(select) = *query.body else {
+            return None;
+        };
+        select.from.into_iter().next().map(|t| t.relation)
+    }
+
     fn rewrite_cast(expr: &Expr, data_type: &DataType) -> Option<Expr> {
         // `x::regclass::text`: the name of the object.
         if is_text_type(data_type) {
@@ -494,8 +809,13 @@ impl Rewriter {
         if let Some(reg) = RegType::from_type_name(&name) {
             return Some(call(reg.to_oid_function(), vec![expr.clone()]));
         }
-        if name == "oid" {
-            return Some(call("pg_oid", vec![expr.clone()]));
+        let input = match name.as_str() {
+            "oid" => Some("pg_oid"),
+            "xid" => Some("pg_xid"),
+            _ => None,
+        };
+        if let Some(function) = input {
+            return Some(call(function, vec![expr.clone()]));
         }
         let standard = standard_type(&name)?;
         Some(Expr::Cast {
@@ -517,16 +837,22 @@ impl VisitorMut for Rewriter {
                 self.ctes.insert(cte.alias.name.value.to_lowercase());
             }
         }
+        self.query_scopes.push(self.scopes.len());
+        drop_redundant_limit(query);
         ControlFlow::Continue(())
     }
 
-    fn pre_visit_select(
-        &mut self,
-        select: &mut datafusion::sql::sqlparser::ast::Select,
-    ) -> ControlFlow<()> {
-        // PG allows two result columns of the same name (`SELECT NULL, x, NULL`);
-        // DataFusion wants unique ones. Client-visible names come from the
-        // original statement, so the engine may see other aliases.
+    fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+        if let Some(outer) = self.query_scopes.pop() {
+            self.scopes.truncate(outer);
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_select(&mut self, select: &mut Select) -> ControlFlow<()> {
+        // The scope lasts until the enclosing query ends: its ORDER BY sees it.
+        let scope = self.scope_of(select);
+        self.scopes.push(scope);
         for item in select.projection.iter_mut() {
             if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item {
                 if is_int4_constant(e) {
@@ -540,19 +866,36 @@ impl VisitorMut for Rewriter {
                 }
             }
         }
-        let mut seen = HashSet::new();
-        for (i, item) in select.projection.iter_mut().enumerate() {
-            if let SelectItem::UnnamedExpr(e) = item {
-                if matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
-                    continue;
+        self.name_results(select);
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        let replacement = match factor {
+            TableFactor::Table {
+                name,
+                alias,
+                args: Some(args),
+                with_ordinality: false,
+                ..
+            } => match lowercase_parts(name).as_slice() {
+                [series] if SERIES_FUNCTIONS.contains(&series.as_str()) => {
+                    if let Some(alias) = alias.as_mut().filter(|a| a.columns.is_empty()) {
+                        let column = TableAliasColumnDef {
+                            name: alias.name.clone(),
+                            data_type: None,
+                        };
+                        alias.columns.push(column);
+                    }
+                    None
                 }
-                if !seen.insert(e.to_string()) {
-                    *item = SelectItem::ExprWithAlias {
-                        expr: e.clone(),
-                        alias: Ident::new(format!("?column?{i}")),
-                    };
-                }
-            }
+                [table_function] if table_function == SHOW_ALL_SETTINGS => None,
+                _ => self.scalar_function_table(name, alias.as_ref(), &args.args),
+            },
+            _ => None,
+        };
+        if let Some(table) = replacement {
+            *factor = table;
         }
         ControlFlow::Continue(())
     }
@@ -580,6 +923,10 @@ impl VisitorMut for Rewriter {
     }
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if is_system_column(expr, &self.scopes) {
+            *expr = system_column_value();
+            return ControlFlow::Continue(());
+        }
         let replacement = match expr {
             Expr::Function(f) => {
                 let name = lowercase_parts(&f.name);
@@ -738,6 +1085,97 @@ mod tests {
             ),
             "SELECT CASE WHEN a.flag THEN (SELECT pg_single_value(c.n) FROM c, t \
              WHERE c.oid = a.x AND t.oid = a.y AND c.oid <> t.z) END FROM a"
+        );
+    }
+
+    #[test]
+    fn catalog_tables_have_a_constant_xmin() {
+        assert_eq!(
+            rewritten("SELECT N.xmin AS state_number, xmin FROM pg_catalog.pg_namespace N"),
+            "SELECT pg_xid('1') AS state_number, pg_xid('1') AS xmin \
+             FROM pg_catalog.pg_namespace N"
+        );
+        assert_eq!(
+            rewritten("SELECT relname FROM pg_class ORDER BY xmin"),
+            "SELECT relname FROM pg_catalog.pg_class ORDER BY pg_xid('1')"
+        );
+        assert_eq!(
+            rewritten(
+                "SELECT a.attnum FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid \
+                 WHERE age(a.xmin) <= age($2::varchar::xid)"
+            ),
+            "SELECT a.attnum FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class t \
+             ON t.oid = a.attrelid WHERE age(pg_xid('1')) <= age(pg_xid($2::VARCHAR))"
+        );
+        // A correlated reference resolves in the outer query.
+        assert_eq!(
+            rewritten(
+                "SELECT c.relname FROM pg_class c WHERE EXISTS (SELECT 1 FROM t WHERE t.xmin = c.xmin)"
+            ),
+            "SELECT c.relname FROM pg_catalog.pg_class c \
+             WHERE EXISTS (SELECT CAST(1 AS INT) FROM t WHERE t.xmin = pg_xid('1'))"
+        );
+        // Datasets, views and derived tables keep their own columns.
+        for sql in [
+            "SELECT xmin FROM accidents",
+            "SELECT r.xmin FROM pg_catalog.pg_roles r",
+            "SELECT xmin FROM pg_catalog.pg_class c, accidents a",
+            "SELECT d.xmin FROM (SELECT 0.5 AS xmin) d",
+        ] {
+            assert_eq!(rewritten(sql), sql);
+        }
+    }
+
+    #[test]
+    fn repeated_result_names_get_internal_aliases() {
+        assert_eq!(
+            rewritten("SELECT db.oid, db.* FROM pg_catalog.pg_database db"),
+            "SELECT db.oid AS \"?column?0\", db.* FROM pg_catalog.pg_database db"
+        );
+        assert_eq!(
+            rewritten("SELECT oid, oid, 1 AS a, 2 AS a FROM pg_catalog.pg_class"),
+            "SELECT oid, oid AS \"?column?1\", CAST(1 AS INT) AS a, CAST(2 AS INT) AS \"?column?3\" \
+             FROM pg_catalog.pg_class"
+        );
+        let other_relation =
+            "SELECT c.relname, a.* FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON a.attrelid = c.oid";
+        assert_eq!(rewritten(other_relation), other_relation);
+    }
+
+    #[test]
+    fn limits_on_one_row_aggregates_are_dropped() {
+        assert_eq!(
+            rewritten(
+                "SELECT (SELECT count(1) FROM pg_inherits WHERE inhrelid = rel.oid LIMIT 1) AS i FROM pg_class rel"
+            ),
+            "SELECT (SELECT count(1) FROM pg_catalog.pg_inherits WHERE inhrelid = rel.oid) AS i \
+             FROM pg_catalog.pg_class rel"
+        );
+        for sql in [
+            "SELECT count(*) OVER () FROM t LIMIT 1",
+            "SELECT count(*) FROM t LIMIT 1 OFFSET 1",
+            "SELECT x, count(*) FROM t GROUP BY x LIMIT 1",
+            "SELECT (SELECT count(*) FROM u) FROM t LIMIT 1",
+            "SELECT count(*) FROM t LIMIT 0",
+        ] {
+            assert_eq!(rewritten(sql), sql);
+        }
+    }
+
+    #[test]
+    fn functions_in_from_follow_postgres() {
+        assert_eq!(
+            rewritten("SELECT s[i] FROM generate_series(1, 2) AS i, string_to_array('a,b', ',') s"),
+            "SELECT s[i] FROM generate_series(1, 2) AS i (i), \
+             (SELECT string_to_array('a,b', ',') AS s) AS s"
+        );
+        assert_eq!(
+            rewritten("SELECT * FROM t, pg_catalog.upper(t.a)"),
+            "SELECT * FROM t, LATERAL (SELECT upper(t.a) AS upper) AS upper"
+        );
+        assert_eq!(
+            rewritten("SELECT name FROM pg_catalog.pg_show_all_settings() WHERE name = 'x'"),
+            "SELECT name FROM pg_show_all_settings() WHERE name = 'x'"
         );
     }
 

@@ -7,10 +7,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::array::{
-    ArrayRef, BooleanBuilder, Float32Builder, Float64Builder, Int16Builder, Int32Builder,
-    Int64Builder, ListBuilder, StringBuilder, TimestampMicrosecondBuilder, UInt32Builder,
+    ArrayRef, BooleanBuilder, Decimal128Builder, Float32Builder, Float64Builder, Int16Builder,
+    Int32Builder, Int64Builder, IntervalMonthDayNanoBuilder, ListBuilder, StringBuilder,
+    TimestampMicrosecondBuilder, UInt32Builder,
 };
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use datafusion::arrow::datatypes::{
+    DataType, Field, IntervalMonthDayNano, IntervalUnit, Schema, SchemaRef, TimeUnit,
+};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::Session;
 use datafusion::datasource::{MemTable, TableProvider, TableType};
@@ -25,8 +28,10 @@ use crate::encode::types::PG_TYPE_METADATA;
 /// The PostgreSQL type of a catalog column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// `oid` (also used for `xid` and `regproc`-like columns holding OIDs)
+    /// `oid`
     Oid,
+    /// `xid`: a transaction id (a UInt32 sent as PG's `xid`)
+    Xid,
     /// `name`
     Name,
     /// `regproc`: a function's OID, shown as its name
@@ -49,8 +54,12 @@ pub enum Kind {
     Float4,
     /// `float8`
     Float8,
+    /// `numeric` without a type modifier (an integer value)
+    Numeric,
     /// `timestamptz` (microseconds since the epoch)
     Timestamptz,
+    /// `interval` (microseconds)
+    Interval,
     /// `text[]` (also `aclitem[]`, `name[]`)
     TextArray,
     /// `oid[]` (also `oidvector`)
@@ -58,6 +67,9 @@ pub enum Kind {
     /// `int2[]` (also `int2vector`)
     Int2Array,
 }
+
+/// The Arrow type of [`Kind::Numeric`] columns.
+const NUMERIC: DataType = DataType::Decimal128(38, 0);
 
 impl Kind {
     fn field(self, name: &str) -> Field {
@@ -69,6 +81,7 @@ impl Kind {
         };
         match self {
             Kind::Oid => tagged(DataType::UInt32, "oid"),
+            Kind::Xid => tagged(DataType::UInt32, "xid"),
             Kind::Regproc => tagged(DataType::UInt32, "regproc"),
             Kind::Name => tagged(DataType::Utf8, "name"),
             Kind::Char => tagged(DataType::Utf8, "char"),
@@ -80,11 +93,15 @@ impl Kind {
             Kind::Int8 => Field::new(name, DataType::Int64, true),
             Kind::Float4 => Field::new(name, DataType::Float32, true),
             Kind::Float8 => Field::new(name, DataType::Float64, true),
+            Kind::Numeric => tagged(NUMERIC, "numeric"),
             Kind::Timestamptz => Field::new(
                 name,
                 DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
                 true,
             ),
+            Kind::Interval => {
+                Field::new(name, DataType::Interval(IntervalUnit::MonthDayNano), true)
+            }
             Kind::TextArray => {
                 Field::new_list(name, Field::new("item", DataType::Utf8, true), true)
             }
@@ -265,7 +282,9 @@ fn build_column<'a>(kind: Kind, cells: impl Iterator<Item = &'a Cell>) -> ArrayR
         }};
     }
     match kind {
-        Kind::Oid | Kind::Regproc => build!(UInt32Builder::new(), |c| int(c).map(|v| v as u32)),
+        Kind::Oid | Kind::Xid | Kind::Regproc => {
+            build!(UInt32Builder::new(), |c| int(c).map(|v| v as u32))
+        }
         Kind::Name | Kind::Text | Kind::Char | Kind::Varchar => {
             build!(StringBuilder::new(), text)
         }
@@ -284,7 +303,11 @@ fn build_column<'a>(kind: Kind, cells: impl Iterator<Item = &'a Cell>) -> ArrayR
             Cell::Float(v) => Some(*v),
             _ => None,
         }),
+        Kind::Numeric => build!(Decimal128Builder::new().with_data_type(NUMERIC), |c| int(c)
+            .map(i128::from)),
         Kind::Timestamptz => build!(TimestampMicrosecondBuilder::new().with_timezone("UTC"), int),
+        Kind::Interval => build!(IntervalMonthDayNanoBuilder::new(), |c| int(c)
+            .map(|micros| IntervalMonthDayNano::new(0, 0, micros * 1_000))),
         Kind::TextArray => list!(ListBuilder::new(StringBuilder::new()), text),
         Kind::OidArray => list!(
             ListBuilder::new(UInt32Builder::new()).with_field(Arc::new(Kind::Oid.field("item"))),

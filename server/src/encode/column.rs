@@ -100,7 +100,7 @@ pub fn encode_column(
         D::Int32 => int_column::<Int32Type, i32>(a, binary, out),
         D::UInt16 => int_column::<UInt16Type, i32>(a, binary, out),
         D::Int64 => int_column::<Int64Type, i64>(a, binary, out),
-        D::UInt32 if pg_type == PgType::Scalar(PgScalar::Oid) => {
+        D::UInt32 if matches!(pg_type, PgType::Scalar(PgScalar::Oid | PgScalar::Xid)) => {
             let arr = a.as_primitive::<UInt32Type>();
             out.encode_each(a, |i, buf| {
                 if binary {

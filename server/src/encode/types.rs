@@ -18,6 +18,7 @@ pub mod oid {
     pub const INT4: u32 = 23;
     pub const TEXT: u32 = 25;
     pub const OID: u32 = 26;
+    pub const XID: u32 = 28;
     pub const JSON: u32 = 114;
     pub const FLOAT4: u32 = 700;
     pub const FLOAT8: u32 = 701;
@@ -71,6 +72,8 @@ pub enum PgScalar {
     Json,
     /// `oid` (catalog columns; tagged with [`PG_TYPE_METADATA`] = `oid`)
     Oid,
+    /// `xid`: a transaction id (catalog columns; tagged `xid`)
+    Xid,
     /// `"char"` (catalog columns; tagged with [`PG_TYPE_METADATA`] = `char`)
     Char,
     /// `name` (catalog columns; tagged with [`PG_TYPE_METADATA`] = `name`)
@@ -106,6 +109,7 @@ impl PgScalar {
             PgScalar::Uuid => oid::UUID,
             PgScalar::Json => oid::JSON,
             PgScalar::Oid => oid::OID,
+            PgScalar::Xid => oid::XID,
             PgScalar::Char => oid::CHAR,
             PgScalar::Name => oid::NAME,
             PgScalar::Regproc => 24,
@@ -133,6 +137,7 @@ impl PgScalar {
             PgScalar::Uuid => 2951,
             PgScalar::Json => 199,
             PgScalar::Oid => 1028,
+            PgScalar::Xid => 1011,
             PgScalar::Char => 1002,
             PgScalar::Name => 1003,
             PgScalar::Regproc => 1008,
@@ -149,6 +154,7 @@ impl PgScalar {
             | PgScalar::Float4
             | PgScalar::Date
             | PgScalar::Oid
+            | PgScalar::Xid
             | PgScalar::Regproc => 4,
             PgScalar::Int8
             | PgScalar::Float8
@@ -204,6 +210,9 @@ pub fn pg_type_of(field: &Field) -> (PgType, i32) {
     }
     match field.metadata().get(PG_TYPE_METADATA).map(String::as_str) {
         Some("oid") => return (PgType::Scalar(PgScalar::Oid), -1),
+        Some("xid") => return (PgType::Scalar(PgScalar::Xid), -1),
+        // A numeric without a type modifier, whatever the Arrow decimal's precision.
+        Some("numeric") => return (PgType::Scalar(PgScalar::Numeric), -1),
         Some("char") => return (PgType::Scalar(PgScalar::Char), -1),
         Some("name") => return (PgType::Scalar(PgScalar::Name), -1),
         Some("regproc") => return (PgType::Scalar(PgScalar::Regproc), -1),

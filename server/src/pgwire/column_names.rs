@@ -171,5 +171,13 @@ mod tests {
             names("SELECT *, 2 AS two FROM t", &["a", "b", "two"]),
             ["a", "b", "two"]
         );
+        // The engine sees internal aliases for names PG repeats.
+        assert_eq!(
+            names(
+                "SELECT t.oid, t.*, 1 AS oid FROM t",
+                &["?column?0", "oid", "typname", "?column?2"]
+            ),
+            ["oid", "oid", "typname", "oid"]
+        );
     }
 }

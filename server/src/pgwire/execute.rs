@@ -18,6 +18,7 @@ use futures::StreamExt;
 use super::cancel::StatementGuard;
 use super::column_names::pg_column_names;
 use super::messages;
+use super::reuse::{Executable, Reusable};
 use super::session::{Failure, Portal, Prepared, Session, Shape, Transaction, FLUSH_AT};
 use super::statements::{DiscardKind, Statement, TransactionCommand};
 use crate::encode::copy::{write_copy_end, write_copy_rows, write_copy_start, CopyFormat};
@@ -154,6 +155,10 @@ impl Session {
                 )
             })
             .collect();
+        let reusable = match &plan {
+            Some(plan) => Reusable::of(plan, &self.state),
+            None => Reusable::default(),
+        };
         let mut prepared = Prepared {
             statement,
             plan,
@@ -161,6 +166,7 @@ impl Session {
             inferred,
             param_oids,
             shape,
+            reusable,
         };
         if prepared.shape.is_none() {
             prepared.shape = self.statement_shape(&prepared);
@@ -226,15 +232,21 @@ impl Session {
         self.key.statement_guard(timeout)
     }
 
+    /// Plans `executable` to the end and starts it; a statement without
+    /// parameters offers its physical plan to `reusable` for later runs.
     async fn start_stream(
         &mut self,
-        plan: LogicalPlan,
+        executable: Executable,
+        reusable: Option<&Reusable>,
         guard: &mut StatementGuard,
     ) -> Result<SendableRecordBatchStream, PgError> {
         let state = &self.state;
         let stream = guard
             .run(async {
-                let physical = state.create_physical_plan(&plan).await?;
+                let physical = executable.physical(state).await?;
+                if let Some(reusable) = reusable {
+                    reusable.keep_physical(&physical);
+                }
                 execute_stream(physical, state.task_ctx())
             })
             .await?;
@@ -273,7 +285,9 @@ impl Session {
                     } else {
                         TagKind::Select
                     };
-                    Some((self.start_stream(plan, &mut guard).await?, tag))
+                    let prepared = Arc::clone(&portal.prepared);
+                    let reusable = prepared.param_oids.is_empty().then_some(&prepared.reusable);
+                    Some((self.start_stream(plan, reusable, &mut guard).await?, tag))
                 }
                 Statement::Show(name) => {
                     let value = self.settings().get(name)?;
@@ -421,7 +435,9 @@ impl Session {
             .into());
         }
         let (plan, shape) = self.plan_query(query).await?;
-        let stream = self.start_stream(plan, guard).await?;
+        let stream = self
+            .start_stream(Executable::Logical(plan), None, guard)
+            .await?;
         let format = if binary { Format::Binary } else { Format::Text };
         let formats = vec![format; shape.names.len()];
         let opts = self.settings().encode_options();
@@ -479,7 +495,9 @@ impl Session {
         guard: &mut StatementGuard,
     ) -> Result<(), Failure> {
         let (plan, shape) = self.plan_query(query).await?;
-        let mut stream = self.start_stream(plan, guard).await?;
+        let mut stream = self
+            .start_stream(Executable::Logical(plan), None, guard)
+            .await?;
         let column_format = if format == CopyFormat::Binary {
             Format::Binary
         } else {
@@ -543,10 +561,14 @@ impl Session {
                         self.statements.clear();
                         self.portals.clear();
                         self.cursors.clear();
+                        self.plans.clear();
                         self.settings().reset_all();
                         "DISCARD ALL"
                     }
-                    DiscardKind::Plans => "DISCARD PLANS",
+                    DiscardKind::Plans => {
+                        self.plans.clear();
+                        "DISCARD PLANS"
+                    }
                     DiscardKind::Sequences => "DISCARD SEQUENCES",
                     DiscardKind::Temp => "DISCARD TEMP",
                 }

@@ -167,6 +167,7 @@ async fn serve(
         user: started.user,
         database: started.database,
         pid: key.pid,
+        tls: started.tls,
         settings: std::sync::Mutex::new(settings),
     });
     Session::new(stream, engine, info, key, ctx.config.max_message_size)

@@ -8,6 +8,7 @@ mod execute;
 mod listener;
 mod messages;
 mod params;
+mod reuse;
 mod session;
 mod startup;
 mod statements;

@@ -15,9 +15,11 @@ use super::cancel::CancelKey;
 use super::execute::Running;
 use super::messages::{self, Frontend};
 use super::params;
+use super::reuse::{simplify_bound, Executable, PlanCache, Reusable};
 use super::startup::Io;
 use super::statements::{self, Statement};
 use crate::catalog::functions::SessionInfo;
+use crate::datasets::Registry;
 use crate::encode::rows::{write_row_description, ResultColumn};
 use crate::encode::{pg_type_of, Format};
 use crate::engine::Engine;
@@ -92,6 +94,22 @@ pub struct Prepared {
     pub param_oids: Vec<u32>,
     /// The result columns, when the statement returns rows.
     pub shape: Option<Shape>,
+    /// The plans that may be reused across executions.
+    pub reusable: Reusable,
+}
+
+impl Prepared {
+    /// What a portal of this statement without parameters executes: the
+    /// kept physical plan, else the optimized plan, else the logical plan.
+    pub fn executable(&self) -> Option<Executable> {
+        if let Some(physical) = self.reusable.physical.get() {
+            return Some(Executable::Physical(Arc::clone(physical)));
+        }
+        match (&self.reusable.optimized, &self.plan) {
+            (Some(optimized), _) => Some(Executable::Optimized(optimized.clone())),
+            (None, plan) => plan.clone().map(Executable::Logical),
+        }
+    }
 }
 
 /// A bound statement, ready to execute or executing.
@@ -100,7 +118,7 @@ pub struct Portal {
     /// The statement.
     pub prepared: Arc<Prepared>,
     /// The plan with parameters bound.
-    pub bound: Option<LogicalPlan>,
+    pub bound: Option<Executable>,
     /// One result format per column.
     pub formats: Vec<Format>,
     /// The result stream once execution started.
@@ -116,6 +134,8 @@ pub struct Session {
     pub(super) wbuf: BytesMut,
     max_message_size: usize,
     pub(super) state: SessionState,
+    registry: Arc<Registry>,
+    pub(super) plans: PlanCache,
     pub(super) info: Arc<SessionInfo>,
     pub(super) key: CancelKey,
     pub(super) statements: HashMap<String, Arc<Prepared>>,
@@ -142,6 +162,8 @@ impl Session {
             wbuf: BytesMut::with_capacity(FLUSH_AT * 2),
             max_message_size,
             state,
+            registry: Arc::clone(engine.registry()),
+            plans: PlanCache::default(),
             info,
             key,
             statements: HashMap::new(),
@@ -337,13 +359,13 @@ impl Session {
         }
         for piece in &pieces {
             let result = async {
-                let statement = statements::classify(piece)?;
-                self.check_failed_transaction(&statement)?;
-                let prepared = Arc::new(self.prepare(Some(statement), Vec::new()).await?);
+                let prepared = self
+                    .planned(&piece.text, Vec::new(), || statements::classify(piece))
+                    .await?;
                 let formats =
                     vec![Format::Text; prepared.shape.as_ref().map_or(0, |s| s.names.len())];
                 let mut portal = Portal {
-                    bound: prepared.plan.clone(),
+                    bound: prepared.executable(),
                     prepared,
                     formats,
                     running: None,
@@ -362,6 +384,29 @@ impl Session {
         if self.transaction == Transaction::Idle {
             self.end_transaction();
         }
+    }
+
+    /// The parsed and planned statement for `sql`: from the plan cache when
+    /// this text was planned before, else classified and prepared (and kept
+    /// when its plan may be reused).
+    async fn planned(
+        &mut self,
+        sql: &str,
+        declared: Vec<u32>,
+        classify: impl FnOnce() -> Result<Statement, PgError>,
+    ) -> Result<Arc<Prepared>, PgError> {
+        let generation = self.registry.generation();
+        if let Some(prepared) = self.plans.get(sql, &declared, generation) {
+            if let Some(statement) = &prepared.statement {
+                self.check_failed_transaction(statement)?;
+            }
+            return Ok(prepared);
+        }
+        let statement = classify()?;
+        self.check_failed_transaction(&statement)?;
+        let prepared = Arc::new(self.prepare(Some(statement), declared).await?);
+        self.plans.insert(sql, &prepared, generation);
+        Ok(prepared)
     }
 
     fn check_failed_transaction(&self, statement: &Statement) -> Result<(), PgError> {
@@ -389,16 +434,14 @@ impl Session {
             )
             .into());
         }
-        let statement = match pieces.pop() {
+        let prepared = match pieces.pop() {
             Some(piece) => {
-                let s = statements::classify(&piece)?;
-                self.check_failed_transaction(&s)?;
-                Some(s)
+                self.planned(&piece.text, declared, || statements::classify(&piece))
+                    .await?
             }
-            None => None,
+            None => Arc::new(self.prepare(None, declared).await?),
         };
-        let prepared = self.prepare(statement, declared).await?;
-        self.statements.insert(name, Arc::new(prepared));
+        self.statements.insert(name, prepared);
         messages::empty(&mut self.wbuf, b'1');
         Ok(())
     }
@@ -441,13 +484,22 @@ impl Session {
                 target,
             )?);
         }
-        let bound = match &prepared.plan {
-            Some(plan) if !scalars.is_empty() => Some(
+        let bound = if scalars.is_empty() {
+            prepared.executable()
+        } else {
+            let bind = |plan: &LogicalPlan| {
                 plan.clone()
                     .with_param_values(scalars)
-                    .map_err(|e| PgError::from_datafusion(&e))?,
-            ),
-            other => other.clone(),
+                    .map_err(|e| PgError::from_datafusion(&e))
+            };
+            match (&prepared.reusable.optimized, &prepared.plan) {
+                (Some(optimized), _) => Some(Executable::Optimized(
+                    simplify_bound(bind(optimized)?, &self.state)
+                        .map_err(|e| PgError::from_datafusion(&e))?,
+                )),
+                (None, Some(plan)) => Some(Executable::Logical(bind(plan)?)),
+                (None, None) => None,
+            }
         };
         let columns = prepared.shape.as_ref().map_or(0, |s| s.names.len());
         let formats = expand_formats(result_formats, columns, "result")?;

@@ -4,6 +4,7 @@
 
 mod catalog;
 mod common;
+mod plan_reuse;
 mod protocol;
 mod session;
 mod types;
