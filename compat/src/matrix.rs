@@ -153,29 +153,14 @@ pub const KNOWN_GAPS: &[(&str, &str, &str)] = &[
         "the same asyncpg type introspection as the asyncpg row (issue 6)",
     ),
     (
-        "psql 15 (libpq)",
-        "catalog",
-        "\\d table: psql's row-security and publication queries use correlated subqueries DataFusion cannot decorrelate (= any(outer array) inside ARRAY(subquery), a correlated generate_series in FROM) (issue 6)",
+        "Python psycopg",
+        "bi-profiles",
+        "pgAdmin's role query puts a recursive CTE correlated with the outer row inside ARRAY(subquery); DataFusion's planner rejects the correlated recursive term (issue 6)",
     ),
     (
-        "Python sqlalchemy-psycopg2",
-        "catalog",
-        "inspector.get_columns: its identity-options subquery equates pg_sequence.seqrelid with an expression of outer columns, which DataFusion's decorrelation does not plan (issue 6)",
-    ),
-    (
-        "Python sqlalchemy-psycopg",
-        "catalog",
-        "inspector.get_columns, as for sqlalchemy-psycopg2 (issue 6)",
-    ),
-    (
-        "Python sqlalchemy-asyncpg",
-        "catalog",
-        "inspector.get_columns, as for sqlalchemy-psycopg2 (issue 6)",
-    ),
-    (
-        "Python sqlalchemy-pg8000",
-        "catalog",
-        "inspector.get_columns, as for sqlalchemy-psycopg2 (issue 6)",
+        "Go lib/pq",
+        "bi-profiles",
+        "Grafana's table list orders by CASE WHEN x IN (subquery); DataFusion allows IN subqueries in projections and filters only, not in ORDER BY (issue 6)",
     ),
 ];
 

@@ -11,3 +11,4 @@ pub mod errors;
 pub mod pgwire;
 pub mod server;
 pub mod settings;
+pub mod subquery_fallback;

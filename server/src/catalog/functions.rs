@@ -216,7 +216,11 @@ pub fn session_functions(session: &Arc<SessionInfo>) -> Vec<ScalarUDF> {
     use Volatility::{Stable, Volatile};
     let none = || TypeSignature::Exact(vec![]);
     let text_list = |n| TypeSignature::Exact(vec![Utf8; n]);
-    let list_type = DataType::List(Arc::new(Field::new("item", Utf8, true)));
+    // current_schemas() is name[] in PG.
+    let schema_name = Arc::new(Field::new("item", Utf8, true).with_metadata(
+        std::collections::HashMap::from([(PG_TYPE_METADATA.to_string(), "name".to_string())]),
+    ));
+    let list_type = DataType::List(Arc::clone(&schema_name));
     let mut functions = vec![
         function(session, "version", none(), Utf8, Stable, |_, _, _| {
             Ok(utf8(version_string()))
@@ -236,18 +240,23 @@ pub fn session_functions(session: &Arc<SessionInfo>) -> Vec<ScalarUDF> {
             TypeSignature::Exact(vec![Boolean]),
             list_type,
             Stable,
-            |_, args, _| {
+            move |_, args, _| {
                 let implicit = matches!(
                     args.first(),
                     Some(ColumnarValue::Scalar(ScalarValue::Boolean(Some(true))))
                 );
-                let mut names = vec![];
-                if implicit {
-                    names.push(ScalarValue::Utf8(Some("pg_catalog".into())));
-                }
-                names.push(ScalarValue::Utf8(Some("public".into())));
-                let list = ScalarValue::new_list_nullable(&names, &Utf8);
-                Ok(ColumnarValue::Scalar(ScalarValue::List(list)))
+                let names: &[&str] = if implicit {
+                    &["pg_catalog", "public"]
+                } else {
+                    &["public"]
+                };
+                let list = datafusion::arrow::array::ListArray::new(
+                    Arc::clone(&schema_name),
+                    datafusion::arrow::buffer::OffsetBuffer::from_lengths([names.len()]),
+                    Arc::new(datafusion::arrow::array::StringArray::from(names.to_vec())),
+                    None,
+                );
+                Ok(ColumnarValue::Scalar(ScalarValue::List(Arc::new(list))))
             },
         ),
         function(

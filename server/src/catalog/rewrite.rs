@@ -753,12 +753,14 @@ impl Rewriter {
     /// `FROM f(args) [AS t[(c)]]` for a function that returns no table: PG's
     /// one row whose one column (`c`, else `t`, else `f`) is the function's
     /// value, as the derived table `(SELECT f(args) AS c) AS t` — LATERAL when
-    /// the arguments refer to columns, as function calls in FROM are.
-    fn scalar_function_table(
+    /// the arguments refer to columns, as function calls in FROM are. With
+    /// `unnest`, `f` returns an array and the table has a row per element.
+    fn function_table(
         &mut self,
         name: &ObjectName,
         alias: Option<&TableAlias>,
         args: &[FunctionArg],
+        unnest: bool,
     ) -> Option<TableFactor> {
         let function = name.0.last()?.as_ident()?.clone();
         let table = alias.map_or(function, |a| a.name.clone());
@@ -768,6 +770,9 @@ impl Rewriter {
         };
         let mut value = call_named(name.clone(), args.to_vec());
         let _ = self.post_visit_expr(&mut value);
+        if unnest {
+            value = call("unnest", vec![value]);
+        }
         let lateral = if args.iter().any(refers_to_columns) {
             "LATERAL "
         } else {
@@ -879,6 +884,14 @@ impl VisitorMut for Rewriter {
                 with_ordinality: false,
                 ..
             } => match lowercase_parts(name).as_slice() {
+                // DataFusion plans table functions from constant arguments only;
+                // a series over columns unnests the array function of that name.
+                [series]
+                    if SERIES_FUNCTIONS.contains(&series.as_str())
+                        && args.args.iter().any(refers_to_columns) =>
+                {
+                    self.function_table(name, alias.as_ref(), &args.args, true)
+                }
                 [series] if SERIES_FUNCTIONS.contains(&series.as_str()) => {
                     if let Some(alias) = alias.as_mut().filter(|a| a.columns.is_empty()) {
                         let column = TableAliasColumnDef {
@@ -890,7 +903,7 @@ impl VisitorMut for Rewriter {
                     None
                 }
                 [table_function] if table_function == SHOW_ALL_SETTINGS => None,
-                _ => self.scalar_function_table(name, alias.as_ref(), &args.args),
+                _ => self.function_table(name, alias.as_ref(), &args.args, false),
             },
             _ => None,
         };
@@ -1172,6 +1185,10 @@ mod tests {
         assert_eq!(
             rewritten("SELECT * FROM t, pg_catalog.upper(t.a)"),
             "SELECT * FROM t, LATERAL (SELECT upper(t.a) AS upper) AS upper"
+        );
+        assert_eq!(
+            rewritten("SELECT s FROM t, generate_series(0, t.n) s"),
+            "SELECT s FROM t, LATERAL (SELECT unnest(generate_series(0, t.n)) AS s) AS s"
         );
         assert_eq!(
             rewritten("SELECT name FROM pg_catalog.pg_show_all_settings() WHERE name = 'x'"),

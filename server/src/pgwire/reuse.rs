@@ -45,12 +45,11 @@ impl Executable {
         state: &SessionState,
     ) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
         match self {
-            Executable::Logical(plan) => state.create_physical_plan(&plan).await,
+            Executable::Logical(plan) => {
+                crate::subquery_fallback::create_physical_plan(state.optimize(&plan)?, state).await
+            }
             Executable::Optimized(plan) => {
-                state
-                    .query_planner()
-                    .create_physical_plan(&plan, state)
-                    .await
+                crate::subquery_fallback::create_physical_plan(plan, state).await
             }
             Executable::Physical(plan) => reset_plan_states(plan),
         }

@@ -574,19 +574,25 @@ fn command_name(lexemes: &[Lexeme]) -> String {
 }
 
 /// `BEGIN`/`START TRANSACTION` modes: accepted (the data is read-only anyway).
-fn parse_transaction_modes(t: &mut Tokens<'_>) -> Result<(), PgError> {
+/// Parses transaction modes; returns the isolation level named, if any.
+fn parse_transaction_modes(t: &mut Tokens<'_>) -> Result<Option<&'static str>, PgError> {
+    let mut level = None;
     loop {
         if t.at_end() {
-            return Ok(());
+            return Ok(level);
         }
         if t.eat_all(&["ISOLATION", "LEVEL"]) {
-            let ok = t.eat("SERIALIZABLE")
-                || t.eat_all(&["REPEATABLE", "READ"])
-                || t.eat_all(&["READ", "COMMITTED"])
-                || t.eat_all(&["READ", "UNCOMMITTED"]);
-            if !ok {
+            level = Some(if t.eat("SERIALIZABLE") {
+                "serializable"
+            } else if t.eat_all(&["REPEATABLE", "READ"]) {
+                "repeatable read"
+            } else if t.eat_all(&["READ", "COMMITTED"]) {
+                "read committed"
+            } else if t.eat_all(&["READ", "UNCOMMITTED"]) {
+                "read uncommitted"
+            } else {
                 return Err(syntax_error_near(t.peek()));
-            }
+            });
         } else if t.eat_all(&["READ", "ONLY"])
             || t.eat_all(&["READ", "WRITE"])
             || t.eat("DEFERRABLE")
@@ -601,8 +607,11 @@ fn parse_transaction_modes(t: &mut Tokens<'_>) -> Result<(), PgError> {
 }
 
 fn parse_set(t: &mut Tokens<'_>) -> Result<Statement, PgError> {
-    let _ = t.eat("SESSION")
-        && !matches!(t.peek(), Some(tok) if is_keyword(tok, "AUTHORIZATION") || is_keyword(tok, "CHARACTERISTICS"));
+    let after_session = t.lexemes.get(t.pos + 1).map(|l| &l.token);
+    if !matches!(after_session, Some(tok) if is_keyword(tok, "AUTHORIZATION") || is_keyword(tok, "CHARACTERISTICS"))
+    {
+        t.eat("SESSION");
+    }
     if t.eat("LOCAL") {
         // SET LOCAL lasts until the end of the (emulated) transaction; treated like SET.
     }
@@ -620,7 +629,10 @@ fn parse_set(t: &mut Tokens<'_>) -> Result<Statement, PgError> {
             "SET ROLE is not supported",
         )));
     }
-    if t.eat_all(&["SESSION", "CHARACTERISTICS", "AS", "TRANSACTION"]) || t.eat("TRANSACTION") {
+    // SET SESSION CHARACTERISTICS sets the defaults of later transactions,
+    // SET TRANSACTION the current one's.
+    let characteristics = t.eat_all(&["SESSION", "CHARACTERISTICS", "AS", "TRANSACTION"]);
+    if characteristics || t.eat("TRANSACTION") {
         let save = t.pos;
         if t.eat_all(&["READ", "WRITE"]) {
             return Ok(Statement::Refused(PgError::read_only(
@@ -628,10 +640,16 @@ fn parse_set(t: &mut Tokens<'_>) -> Result<Statement, PgError> {
             )));
         }
         t.pos = save;
-        parse_transaction_modes(t)?;
+        let prefix = if characteristics { "default_" } else { "" };
+        // Without an isolation level the modes are READ ONLY or DEFERRABLE:
+        // read-only is all there is.
+        let (name, value) = match parse_transaction_modes(t)? {
+            Some(level) => ("transaction_isolation", level),
+            None => ("transaction_read_only", "on"),
+        };
         return Ok(Statement::Set {
-            name: "transaction_isolation".into(),
-            value: None,
+            name: format!("{prefix}{name}"),
+            value: Some(value.into()),
         });
     }
     if t.eat_all(&["TIME", "ZONE"]) {
@@ -1034,6 +1052,25 @@ mod tests {
         );
         assert!(
             matches!(one("SHOW TRANSACTION ISOLATION LEVEL"), Statement::Show(n) if n == "transaction_isolation")
+        );
+        assert!(matches!(
+            one("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ UNCOMMITTED"),
+            Statement::Set { name, value: Some(v) } if name == "default_transaction_isolation" && v == "read uncommitted"
+        ));
+        assert!(matches!(
+            one("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE, READ ONLY"),
+            Statement::Set { name, value: Some(v) } if name == "transaction_isolation" && v == "serializable"
+        ));
+        assert!(matches!(
+            one("set session characteristics as transaction read only"),
+            Statement::Set { name, value: Some(v) } if name == "default_transaction_read_only" && v == "on"
+        ));
+        assert!(matches!(
+            one("SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE"),
+            Statement::Refused(_)
+        ));
+        assert!(
+            matches!(one("SET SESSION statement_timeout = 5"), Statement::Set { name, .. } if name == "statement_timeout")
         );
         assert!(matches!(
             one("DISCARD ALL"),

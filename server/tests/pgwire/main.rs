@@ -7,4 +7,5 @@ mod common;
 mod plan_reuse;
 mod protocol;
 mod session;
+mod subqueries;
 mod types;
