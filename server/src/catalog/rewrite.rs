@@ -442,6 +442,21 @@ fn conjunction(conditions: Vec<Expr>) -> Option<Expr> {
     })
 }
 
+/// `EXTRACT(field FROM x)` is numeric in PG (14+), `date_part` float8:
+/// the numeric of DataFusion's `date_part`, with PG's scale (6 for seconds
+/// and epochs, 3 for milliseconds, none for whole fields).
+fn numeric_extract(field: &str, expr: &Expr) -> Option<Expr> {
+    let field = field.to_lowercase();
+    let scale = match field.as_str() {
+        "epoch" | "second" | "seconds" => 6,
+        "millisecond" | "milliseconds" => 3,
+        _ => 0,
+    };
+    parse_expr(&format!(
+        "CAST(date_part('{field}', {expr}) AS DECIMAL(38, {scale}))"
+    ))
+}
+
 /// `ARRAY(SELECT x FROM … ORDER BY o)` as `(SELECT array_agg(x ORDER BY o) FROM …)`;
 /// no row gives an empty array, as in PG.
 fn array_of_subquery(query: &Query) -> Option<Expr> {
@@ -941,6 +956,7 @@ impl VisitorMut for Rewriter {
             return ControlFlow::Continue(());
         }
         let replacement = match expr {
+            Expr::Extract { field, expr, .. } => numeric_extract(&field.to_string(), expr),
             Expr::Function(f) => {
                 let name = lowercase_parts(&f.name);
                 if name.len() == 2 && name[0] == "pg_catalog" {
@@ -1185,6 +1201,11 @@ mod tests {
         assert_eq!(
             rewritten("SELECT * FROM t, pg_catalog.upper(t.a)"),
             "SELECT * FROM t, LATERAL (SELECT upper(t.a) AS upper) AS upper"
+        );
+        assert_eq!(
+            rewritten("SELECT extract(epoch FROM t.ts), EXTRACT(YEAR FROM t.d) FROM t"),
+            "SELECT CAST(date_part('epoch', t.ts) AS DECIMAL(38,6)), \
+             CAST(date_part('year', t.d) AS DECIMAL(38,0)) FROM t"
         );
         assert_eq!(
             rewritten("SELECT s FROM t, generate_series(0, t.n) s"),

@@ -166,7 +166,12 @@ pub fn encode_column(
         D::Decimal256(_, s) => decimal_column::<Decimal256Type>(a, *s, binary, out),
         D::Utf8 => {
             let arr = a.as_string::<i32>();
-            out.encode_each(a, |i, buf| buf.extend_from_slice(arr.value(i).as_bytes()));
+            // PG's binary "char" is its one byte, '\0' included (the text form of '\0' is '').
+            let char_byte = binary && pg_type == PgType::Scalar(PgScalar::Char);
+            out.encode_each(a, |i, buf| match arr.value(i).as_bytes() {
+                [] if char_byte => buf.push(0),
+                value => buf.extend_from_slice(value),
+            });
         }
         D::LargeUtf8 => {
             let arr = a.as_string::<i64>();

@@ -240,6 +240,11 @@ impl Session {
         reusable: Option<&Reusable>,
         guard: &mut StatementGuard,
     ) -> Result<SendableRecordBatchStream, PgError> {
+        // Outside a transaction block each statement is its own transaction:
+        // now() is the time it started.
+        if self.transaction == Transaction::Idle {
+            self.state.mark_start_execution();
+        }
         let state = &self.state;
         let stream = guard
             .run(async {
@@ -633,6 +638,9 @@ impl Session {
                         sqlstate::ACTIVE_SQL_TRANSACTION,
                         "there is already a transaction in progress",
                     );
+                } else {
+                    // now() is the time the transaction started.
+                    self.state.mark_start_execution();
                 }
                 self.transaction = InBlock;
                 tag

@@ -17,6 +17,15 @@ async fn pg_class_and_pg_attribute_describe_the_dataset() {
         .unwrap();
     assert!(row.get::<_, bool>(0));
     assert_eq!(row.get::<_, i8>(1), b'r' as i8);
+    // A '\0' "char" goes out in binary as its one zero byte, as PG sends it.
+    let generated = c
+        .query_one(
+            "SELECT attgenerated FROM pg_attribute WHERE attrelid = 'accidents'::regclass AND attnum = 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(generated.get::<_, i8>(0), 0);
     assert_eq!(row.get::<_, String>(2), "public");
     let columns = c
         .query(

@@ -394,3 +394,23 @@ async fn direct_tls_connections_are_accepted() {
         "AuthenticationOk over direct TLS"
     );
 }
+
+#[tokio::test]
+async fn now_is_the_transaction_start_time_inside_expressions() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    let year: f64 = c
+        .query_one("SELECT CAST(date_part('year', now()) AS float8)", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(year >= 2024.0);
+    c.batch_execute("BEGIN").await.unwrap();
+    let first: String = c.query_one("SELECT now()::text", &[]).await.unwrap().get(0);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let second: String = c.query_one("SELECT now()::text", &[]).await.unwrap().get(0);
+    assert_eq!(first, second, "one transaction, one now()");
+    c.batch_execute("COMMIT").await.unwrap();
+    let after: String = c.query_one("SELECT now()::text", &[]).await.unwrap().get(0);
+    assert_ne!(after, first);
+}
