@@ -153,6 +153,11 @@ pub const KNOWN_GAPS: &[(&str, &str, &str)] = &[
         "the same asyncpg type introspection as the asyncpg row (issue 6)",
     ),
     (
+        "Python sqlalchemy-asyncpg",
+        "catalog",
+        "inspector.get_pk_constraint: asyncpg is told a parameter of SQLAlchemy's primary-key query (the generate_subscripts dimension inside a joined derived table) is text and refuses the integer it binds (issue 6)",
+    ),
+    (
         "Python psycopg",
         "bi-profiles",
         "pgAdmin's role query puts a recursive CTE correlated with the outer row inside ARRAY(subquery); DataFusion's planner rejects the correlated recursive term (issue 6)",

@@ -122,6 +122,15 @@ fn column_ident(expr: &Expr) -> Option<&Ident> {
     }
 }
 
+/// The column a result is named after: a column, also through casts
+/// (PG names `x::bigint` "x", and so does DataFusion).
+fn named_column(expr: &Expr) -> Option<&Ident> {
+    match expr {
+        Expr::Cast { expr, .. } | Expr::Nested(expr) => named_column(expr),
+        other => column_ident(other),
+    }
+}
+
 /// The single argument of a call of one of `names`, if `expr` is one.
 fn argument_of<'a>(expr: &'a Expr, names: &[&str]) -> Option<&'a Expr> {
     let Expr::Function(f) = expr else { return None };
@@ -736,7 +745,7 @@ impl Rewriter {
         let mut seen = HashSet::new();
         for (i, item) in select.projection.iter_mut().enumerate() {
             let (expr, name, clash, unnamed) = match &*item {
-                SelectItem::UnnamedExpr(e) => match column_ident(e) {
+                SelectItem::UnnamedExpr(e) => match named_column(e) {
                     Some(column) => (
                         e,
                         normalized(column),
@@ -976,11 +985,18 @@ impl VisitorMut for Rewriter {
                         }
                     }
                     (FunctionArguments::List(list), [n]) if n == "generate_subscripts" => {
-                        // The subscripts of a one-dimensional array, 1 to its length, as rows.
-                        match list.args.first() {
-                            Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(a))) => {
+                        // The subscripts of an array's dimension, 1 to its length, as rows
+                        // (the dimension kept as written, so a `$n` there keeps its type).
+                        match list.args.as_slice() {
+                            [FunctionArg::Unnamed(FunctionArgExpr::Expr(a)), rest @ ..] => {
+                                let dimension = match rest {
+                                    [FunctionArg::Unnamed(FunctionArgExpr::Expr(d))] => {
+                                        d.to_string()
+                                    }
+                                    _ => "1".to_string(),
+                                };
                                 parse_expr(&format!(
-                                "unnest(CAST(generate_series(1, CAST(array_length({a}, 1) AS BIGINT)) AS INT[]))"
+                                "unnest(CAST(generate_series(1, CAST(array_length({a}, {dimension}) AS BIGINT)) AS INT[]))"
                             ))
                             }
                             _ => None,

@@ -208,15 +208,23 @@ pub fn pg_type_of(field: &Field) -> (PgType, i32) {
             _ => {}
         }
     }
+    // A tag holds while the Arrow type is still the one it was put on: a
+    // cast (`oid::bigint`) keeps the field's metadata but not its type.
+    let number = matches!(field.data_type(), DataType::UInt32);
+    let text = matches!(
+        field.data_type(),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    );
+    let decimal = matches!(field.data_type(), DataType::Decimal128(..));
     match field.metadata().get(PG_TYPE_METADATA).map(String::as_str) {
-        Some("oid") => return (PgType::Scalar(PgScalar::Oid), -1),
-        Some("xid") => return (PgType::Scalar(PgScalar::Xid), -1),
+        Some("oid") if number => return (PgType::Scalar(PgScalar::Oid), -1),
+        Some("xid") if number => return (PgType::Scalar(PgScalar::Xid), -1),
+        Some("regproc") if number => return (PgType::Scalar(PgScalar::Regproc), -1),
         // A numeric without a type modifier, whatever the Arrow decimal's precision.
-        Some("numeric") => return (PgType::Scalar(PgScalar::Numeric), -1),
-        Some("char") => return (PgType::Scalar(PgScalar::Char), -1),
-        Some("name") => return (PgType::Scalar(PgScalar::Name), -1),
-        Some("regproc") => return (PgType::Scalar(PgScalar::Regproc), -1),
-        Some("varchar") => return (PgType::Scalar(PgScalar::Varchar), -1),
+        Some("numeric") if decimal => return (PgType::Scalar(PgScalar::Numeric), -1),
+        Some("char") if text => return (PgType::Scalar(PgScalar::Char), -1),
+        Some("name") if text => return (PgType::Scalar(PgScalar::Name), -1),
+        Some("varchar") if text => return (PgType::Scalar(PgScalar::Varchar), -1),
         _ => {}
     }
     pg_type_of_data_type(field.data_type())

@@ -26,6 +26,22 @@ async fn pg_class_and_pg_attribute_describe_the_dataset() {
         .await
         .unwrap();
     assert_eq!(generated.get::<_, i8>(0), 0);
+    // A cast leaves the catalog type behind: oid::bigint is an int8.
+    let cast = c
+        .query_one(
+            "SELECT oid::bigint, oid::varchar::bigint FROM pg_class LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        cast.columns()[0].type_(),
+        &tokio_postgres::types::Type::INT8
+    );
+    assert_eq!(
+        cast.columns()[1].type_(),
+        &tokio_postgres::types::Type::INT8
+    );
     assert_eq!(row.get::<_, String>(2), "public");
     let columns = c
         .query(
