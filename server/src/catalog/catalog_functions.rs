@@ -736,6 +736,14 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
     functions.push(u32_function(session, "to_regtype", "oid", |name| {
         Ok(type_oid_by_name(name))
     }));
+    // `::varchar`: the text, sent as PG's varchar.
+    functions.push(typed_function(
+        session,
+        "pg_varchar",
+        TypeSignature::Exact(vec![DataType::Utf8]),
+        "varchar",
+        |_, args, _| Ok(args[0].clone()),
+    ));
     // `::oid` and `::xid` casts.
     for (name, pg_type) in [("pg_oid", "oid"), ("pg_xid", "xid")] {
         functions.push(u32_function(session, name, pg_type, move |value| {

@@ -834,6 +834,13 @@ impl Rewriter {
                 format: None,
             });
         }
+        // `::varchar` (length or not): text that goes out typed varchar.
+        if matches!(
+            data_type,
+            DataType::Varchar(_) | DataType::CharacterVarying(_)
+        ) {
+            return parse_expr(&format!("pg_varchar(CAST({expr} AS TEXT))"));
+        }
         let name = custom_type_name(data_type)?;
         if let Some(reg) = RegType::from_type_name(&name) {
             return Some(call(reg.to_oid_function(), vec![expr.clone()]));
@@ -1150,7 +1157,7 @@ mod tests {
                  WHERE age(a.xmin) <= age($2::varchar::xid)"
             ),
             "SELECT a.attnum FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class t \
-             ON t.oid = a.attrelid WHERE age(pg_xid('1')) <= age(pg_xid($2::VARCHAR))"
+             ON t.oid = a.attrelid WHERE age(pg_xid('1')) <= age(pg_xid(pg_varchar(CAST($2 AS TEXT))))"
         );
         // A correlated reference resolves in the outer query.
         assert_eq!(

@@ -42,6 +42,18 @@ async fn pg_class_and_pg_attribute_describe_the_dataset() {
         cast.columns()[1].type_(),
         &tokio_postgres::types::Type::INT8
     );
+    let varchar = c
+        .query_one(
+            "SELECT relname::varchar, 'x'::varchar(3) AS x FROM pg_class LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        varchar.columns()[0].type_(),
+        &tokio_postgres::types::Type::VARCHAR
+    );
+    assert_eq!(varchar.get::<_, String>(1), "x");
     assert_eq!(row.get::<_, String>(2), "public");
     let columns = c
         .query(
