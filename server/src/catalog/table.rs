@@ -42,6 +42,8 @@ pub enum Kind {
     Varchar,
     /// `"char"`
     Char,
+    /// `aclitem`: one access privilege, as its text form
+    Aclitem,
     /// `bool`
     Bool,
     /// `int2`
@@ -60,8 +62,10 @@ pub enum Kind {
     Timestamptz,
     /// `interval` (microseconds)
     Interval,
-    /// `text[]` (also `aclitem[]`, `name[]`)
+    /// `text[]` (also `name[]`)
     TextArray,
+    /// `aclitem[]` (the `*acl` columns)
+    AclitemArray,
     /// `oid[]` (also `oidvector`)
     OidArray,
     /// `int2[]` (also `int2vector`)
@@ -86,6 +90,7 @@ impl Kind {
             Kind::Name => tagged(DataType::Utf8, "name"),
             Kind::Char => tagged(DataType::Utf8, "char"),
             Kind::Varchar => tagged(DataType::Utf8, "varchar"),
+            Kind::Aclitem => tagged(DataType::Utf8, "aclitem"),
             Kind::Text => Field::new(name, DataType::Utf8, true),
             Kind::Bool => Field::new(name, DataType::Boolean, true),
             Kind::Int2 => Field::new(name, DataType::Int16, true),
@@ -106,6 +111,7 @@ impl Kind {
                 Field::new_list(name, Field::new("item", DataType::Utf8, true), true)
             }
             Kind::OidArray => Field::new_list(name, Kind::Oid.field("item"), true),
+            Kind::AclitemArray => Field::new_list(name, Kind::Aclitem.field("item"), true),
             Kind::Int2Array => {
                 Field::new_list(name, Field::new("item", DataType::Int16, true), true)
             }
@@ -285,7 +291,7 @@ fn build_column<'a>(kind: Kind, cells: impl Iterator<Item = &'a Cell>) -> ArrayR
         Kind::Oid | Kind::Xid | Kind::Regproc => {
             build!(UInt32Builder::new(), |c| int(c).map(|v| v as u32))
         }
-        Kind::Name | Kind::Text | Kind::Char | Kind::Varchar => {
+        Kind::Name | Kind::Text | Kind::Char | Kind::Varchar | Kind::Aclitem => {
             build!(StringBuilder::new(), text)
         }
         Kind::Bool => build!(BooleanBuilder::new(), |c: &Cell| match c {
@@ -309,6 +315,11 @@ fn build_column<'a>(kind: Kind, cells: impl Iterator<Item = &'a Cell>) -> ArrayR
         Kind::Interval => build!(IntervalMonthDayNanoBuilder::new(), |c| int(c)
             .map(|micros| IntervalMonthDayNano::new(0, 0, micros * 1_000))),
         Kind::TextArray => list!(ListBuilder::new(StringBuilder::new()), text),
+        Kind::AclitemArray => list!(
+            ListBuilder::new(StringBuilder::new())
+                .with_field(Arc::new(Kind::Aclitem.field("item"))),
+            text
+        ),
         Kind::OidArray => list!(
             ListBuilder::new(UInt32Builder::new()).with_field(Arc::new(Kind::Oid.field("item"))),
             |c| int(c).map(|v| v as u32)

@@ -74,6 +74,8 @@ pub enum PgScalar {
     Oid,
     /// `xid`: a transaction id (catalog columns; tagged `xid`)
     Xid,
+    /// `aclitem`: one access privilege, as text (catalog columns; tagged `aclitem`)
+    Aclitem,
     /// `"char"` (catalog columns; tagged with [`PG_TYPE_METADATA`] = `char`)
     Char,
     /// `name` (catalog columns; tagged with [`PG_TYPE_METADATA`] = `name`)
@@ -110,6 +112,7 @@ impl PgScalar {
             PgScalar::Json => oid::JSON,
             PgScalar::Oid => oid::OID,
             PgScalar::Xid => oid::XID,
+            PgScalar::Aclitem => 1033,
             PgScalar::Char => oid::CHAR,
             PgScalar::Name => oid::NAME,
             PgScalar::Regproc => 24,
@@ -138,6 +141,7 @@ impl PgScalar {
             PgScalar::Json => 199,
             PgScalar::Oid => 1028,
             PgScalar::Xid => 1011,
+            PgScalar::Aclitem => 1034,
             PgScalar::Char => 1002,
             PgScalar::Name => 1003,
             PgScalar::Regproc => 1008,
@@ -156,6 +160,7 @@ impl PgScalar {
             | PgScalar::Oid
             | PgScalar::Xid
             | PgScalar::Regproc => 4,
+            PgScalar::Aclitem => 12,
             PgScalar::Int8
             | PgScalar::Float8
             | PgScalar::Time
@@ -225,6 +230,7 @@ pub fn pg_type_of(field: &Field) -> (PgType, i32) {
         Some("char") if text => return (PgType::Scalar(PgScalar::Char), -1),
         Some("name") if text => return (PgType::Scalar(PgScalar::Name), -1),
         Some("varchar") if text => return (PgType::Scalar(PgScalar::Varchar), -1),
+        Some("aclitem") if text => return (PgType::Scalar(PgScalar::Aclitem), -1),
         _ => {}
     }
     pg_type_of_data_type(field.data_type())
