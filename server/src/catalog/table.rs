@@ -44,6 +44,10 @@ pub enum Kind {
     Char,
     /// `aclitem`: one access privilege, as its text form
     Aclitem,
+    /// `pg_node_tree`: a stored expression (DataPress stores none)
+    NodeTree,
+    /// `anyarray`: an array of any type (DataPress stores none)
+    AnyArray,
     /// `bool`
     Bool,
     /// `int2`
@@ -91,6 +95,8 @@ impl Kind {
             Kind::Char => tagged(DataType::Utf8, "char"),
             Kind::Varchar => tagged(DataType::Utf8, "varchar"),
             Kind::Aclitem => tagged(DataType::Utf8, "aclitem"),
+            Kind::NodeTree => tagged(DataType::Utf8, "pg_node_tree"),
+            Kind::AnyArray => tagged(DataType::Utf8, "anyarray"),
             Kind::Text => Field::new(name, DataType::Utf8, true),
             Kind::Bool => Field::new(name, DataType::Boolean, true),
             Kind::Int2 => Field::new(name, DataType::Int16, true),
@@ -291,7 +297,13 @@ fn build_column<'a>(kind: Kind, cells: impl Iterator<Item = &'a Cell>) -> ArrayR
         Kind::Oid | Kind::Xid | Kind::Regproc => {
             build!(UInt32Builder::new(), |c| int(c).map(|v| v as u32))
         }
-        Kind::Name | Kind::Text | Kind::Char | Kind::Varchar | Kind::Aclitem => {
+        Kind::Name
+        | Kind::Text
+        | Kind::Char
+        | Kind::Varchar
+        | Kind::Aclitem
+        | Kind::NodeTree
+        | Kind::AnyArray => {
             build!(StringBuilder::new(), text)
         }
         Kind::Bool => build!(BooleanBuilder::new(), |c: &Cell| match c {

@@ -76,6 +76,10 @@ pub enum PgScalar {
     Xid,
     /// `aclitem`: one access privilege, as text (catalog columns; tagged `aclitem`)
     Aclitem,
+    /// `pg_node_tree`: a stored expression, as text (catalog columns; tagged `pg_node_tree`)
+    PgNodeTree,
+    /// `anyarray` (`pg_attribute.attmissingval`; always NULL here; tagged `anyarray`)
+    Anyarray,
     /// `"char"` (catalog columns; tagged with [`PG_TYPE_METADATA`] = `char`)
     Char,
     /// `name` (catalog columns; tagged with [`PG_TYPE_METADATA`] = `name`)
@@ -113,6 +117,8 @@ impl PgScalar {
             PgScalar::Oid => oid::OID,
             PgScalar::Xid => oid::XID,
             PgScalar::Aclitem => 1033,
+            PgScalar::PgNodeTree => 194,
+            PgScalar::Anyarray => 2277,
             PgScalar::Char => oid::CHAR,
             PgScalar::Name => oid::NAME,
             PgScalar::Regproc => 24,
@@ -142,6 +148,8 @@ impl PgScalar {
             PgScalar::Oid => 1028,
             PgScalar::Xid => 1011,
             PgScalar::Aclitem => 1034,
+            // PG has no pg_node_tree[]; a text[] stands in.
+            PgScalar::PgNodeTree | PgScalar::Anyarray => 1009,
             PgScalar::Char => 1002,
             PgScalar::Name => 1003,
             PgScalar::Regproc => 1008,
@@ -171,6 +179,8 @@ impl PgScalar {
             PgScalar::Numeric
             | PgScalar::Text
             | PgScalar::Varchar
+            | PgScalar::PgNodeTree
+            | PgScalar::Anyarray
             | PgScalar::Bytea
             | PgScalar::Json => -1,
         }
@@ -231,6 +241,8 @@ pub fn pg_type_of(field: &Field) -> (PgType, i32) {
         Some("name") if text => return (PgType::Scalar(PgScalar::Name), -1),
         Some("varchar") if text => return (PgType::Scalar(PgScalar::Varchar), -1),
         Some("aclitem") if text => return (PgType::Scalar(PgScalar::Aclitem), -1),
+        Some("pg_node_tree") if text => return (PgType::Scalar(PgScalar::PgNodeTree), -1),
+        Some("anyarray") if text => return (PgType::Scalar(PgScalar::Anyarray), -1),
         _ => {}
     }
     pg_type_of_data_type(field.data_type())
