@@ -303,15 +303,19 @@ fn parse_ident_function(session: &Arc<SessionInfo>) -> ScalarUDF {
                     _ => out.append(false),
                 }
             }
-            let result: ArrayRef = Arc::new(out.finish());
-            if scalar {
-                return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                    &result, 0,
-                )?));
-            }
-            Ok(ColumnarValue::Array(result))
+            scalar_or_array(Arc::new(out.finish()), scalar)
         },
     )
+}
+
+/// A function's result: its one value when every argument was a scalar.
+fn scalar_or_array(result: ArrayRef, scalar: bool) -> Result<ColumnarValue> {
+    if scalar {
+        return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+            &result, 0,
+        )?));
+    }
+    Ok(ColumnarValue::Array(result))
 }
 
 /// When the server started (`pg_postmaster_start_time()`).
@@ -350,13 +354,7 @@ fn array_bound(session: &Arc<SessionInfo>, name: &'static str, bound: fn(i64) ->
                 }
                 _ => (0..rows).for_each(|_| out.append_null()),
             }
-            let result: ArrayRef = Arc::new(out.finish());
-            if scalar {
-                return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                    &result, 0,
-                )?));
-            }
-            Ok(ColumnarValue::Array(result))
+            scalar_or_array(Arc::new(out.finish()), scalar)
         },
     )
 }
