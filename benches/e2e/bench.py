@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end benchmark: DataPress vs a throwaway PostgreSQL 15 (and
-datafusion-postgres-cli when it is on PATH), same data, same psycopg client,
-same run.
+datafusion-postgres-cli when it is on PATH), same data, same clients (a small
+C libpq client, pgclient.c, and psycopg), same run.
 
     python3 benches/e2e/bench.py [--rows N] [--big-rows N] [--repeat K] [--server PATH]
 
@@ -35,6 +35,7 @@ except ImportError:
 
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
+import json  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
 import random  # noqa: E402
@@ -55,6 +56,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 # Rows per libpq chunk in cur.stream(); chunked mode needs libpq >= 17, else 1 row at a time.
 STREAM_CHUNK = 1000 if psycopg.pq.version() >= 170000 else 1
+PGCLIENT_SRC = Path(__file__).resolve().with_name("pgclient.c")
+LIBPQ_INCLUDE_DIRS = (Path("/usr/include/postgresql"), Path("/usr/include"))
+C_CLIENT = "C libpq client"
+PY_CLIENT = "psycopg client"
 COLUMNS = ["id", "i4", "f8", "tag", "note", "flag", "day", "ts"]
 TAGS = 100  # distinct values of the short text column (groups of the aggregate)
 
@@ -476,6 +481,51 @@ def m_churn(srv: Server, ctx: dict) -> tuple[float, int]:
     return timed_loop(ctx["churn_iters"], ctx["loop_seconds"], body)
 
 
+def build_pgclient(workdir: Path) -> tuple[Path | None, str]:
+    """Compiles pgclient.c into workdir: (binary, its libpq version) or (None, why not)."""
+    gcc = shutil.which("gcc")
+    if gcc is None:
+        return None, "gcc not installed; apt-get install gcc libpq-dev"
+    include = next((d for d in LIBPQ_INCLUDE_DIRS if (d / "libpq-fe.h").exists()), None)
+    if include is None:
+        return None, "libpq-fe.h not found; apt-get install libpq-dev"
+    exe = workdir / "pgclient"
+    steps = (("compiling " + PGCLIENT_SRC.name,
+              [gcc, "-O2", "-Wall", "-std=gnu11", f"-I{include}", "-o", str(exe), str(PGCLIENT_SRC), "-lpq"]),
+             ("running pgclient --version", [str(exe), "--version"]))
+    for what, cmd in steps:
+        r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            first = (r.stderr.strip() or r.stdout.strip() or "?").splitlines()[0]
+            return None, f"{what} failed: {first[:160]}"
+    return exe, str(json.loads(r.stdout)["libpq"])
+
+
+def run_pgclient(srv: Server, ctx: dict, *args: str) -> dict:
+    """Runs the C client against srv; its one line of JSON output as a dict."""
+    r = subprocess.run([str(ctx["pgclient"]), srv.conninfo + " connect_timeout=30", *args],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise BenchError(r.stderr.strip() or f"pgclient exited with status {r.returncode}")
+    try:
+        return json.loads(r.stdout)
+    except ValueError as e:
+        raise BenchError(f"pgclient printed {r.stdout.strip()[:80]!r}") from e
+
+
+def c_full_scan(srv: Server, ctx: dict, binary: bool) -> float:
+    r = run_pgclient(srv, ctx, "scan", "SELECT * FROM bench", "binary" if binary else "text")
+    if r["rows"] != ctx["rows"]:
+        raise BenchError(f"got {r['rows']} rows, expected {ctx['rows']}")
+    return r["rows"] / r["seconds"]
+
+
+def c_loop(srv: Server, ctx: dict, mode: str, iters: int, *extra: str) -> tuple[float, int]:
+    """loop-select1, loop-point or churn; (ops/s, n) as timed_loop returns."""
+    r = run_pgclient(srv, ctx, mode, str(iters), str(ctx["loop_seconds"]), *extra)
+    return r["iters"] / r["seconds"], r["iters"]
+
+
 def big_sql(rows: int, big_rows: int) -> str:
     k = max(1, math.ceil(big_rows / rows))
     union = " UNION ALL ".join(["SELECT * FROM bench"] * k)
@@ -543,8 +593,9 @@ def fmt_rate(v: float) -> str:
 
 
 class Table:
-    def __init__(self, key: str, title: str, unit: str, better: str, fmt) -> None:
-        self.key, self.title, self.unit, self.better, self.fmt = key, title, unit, better, fmt
+    def __init__(self, what: str, client: str, unit: str, better: str, fmt) -> None:
+        self.title = f"{what} — {client}"
+        self.client, self.unit, self.better, self.fmt = client, unit, better, fmt
         self.values: dict[str, list[float]] = {}
         self.iters: dict[str, list[int]] = {}
         self.status: dict[str, str] = {}  # server -> "not run ..." / "failed: ..."
@@ -597,7 +648,7 @@ def print_table(t: Table, servers: list[Server], not_run: dict[str, str]) -> Non
 
 
 def print_rss(res: dict[str, dict | str], servers: list[Server], not_run: dict[str, str], big_rows: int) -> None:
-    print(f"### Peak RSS while streaming {big_rows:,} rows (text format)")
+    print(f"### Peak RSS while streaming {big_rows:,} rows (text format) — {PY_CLIENT}")
     print()
     print("MB (MiB); `above idle` = peak − idle, lower is better")
     print()
@@ -727,6 +778,9 @@ def main() -> int:
         agg_expected = generate_csv(csv_path, args.rows, args.seed)
         os.chmod(csv_path, 0o644)
         log(f"  {csv_path.stat().st_size / 1e6:,.1f} MB in {time.perf_counter() - t0:.1f}s")
+        pgclient_exe, pgclient_info = build_pgclient(workdir)
+        log(f"C client: {pgclient_exe} (libpq {pgclient_info})" if pgclient_exe
+            else f"C client: not run ({pgclient_info})")
         ctx = {
             "rows": args.rows,
             "big_rows": args.big_rows,
@@ -736,6 +790,7 @@ def main() -> int:
             "churn_iters": args.churn_iters,
             "loop_seconds": args.loop_seconds,
             "agg_expected": agg_expected,
+            "pgclient": pgclient_exe,
         }
         prng = random.Random(args.seed + 1)
         ctx["point_ids"] = [prng.randint(1, args.rows) for _ in range(max(1, args.point_iters))]
@@ -817,20 +872,31 @@ def main() -> int:
                 if s.name == "postgresql":
                     failed = True
 
-        tables = [
-            Table("scan_text", f"Full scan, text format (SELECT * FROM bench, {args.rows:,} rows)", "rows/s", "higher", fmt_int),
-            Table("scan_binary", f"Full scan, binary format (SELECT * FROM bench, {args.rows:,} rows)", "rows/s", "higher", fmt_int),
-            Table("agg", f"Aggregate ({AGG_SQL}, {TAGS} groups)", "ms per query", "lower", fmt_ms),
-            Table("select1", "SELECT 1 in a loop (one connection)", "queries/s", "higher", fmt_rate),
-            Table("point", f"Prepared point query in a loop ({POINT_SQL}, prepare=True)", "queries/s", "higher", fmt_rate),
-            Table("churn", "Connection churn (connect + auth + SELECT 1 + close)", "connections/s", "higher", fmt_rate),
+        scan = f"SELECT * FROM bench, {args.rows:,} rows"
+        select1 = "SELECT 1 in a loop (one connection)"
+        point = "Prepared point query in a loop"
+        churn = "Connection churn (connect + auth + SELECT 1 + close)"
+        # (table, measurement, its extra arguments); each C table next to its psycopg one.
+        plan = [
+            (Table(f"Full scan, text format ({scan})", C_CLIENT, "rows/s", "higher", fmt_int), c_full_scan, False),
+            (Table(f"Full scan, text format ({scan})", PY_CLIENT, "rows/s", "higher", fmt_int), m_full_scan, False),
+            (Table(f"Full scan, binary format ({scan})", C_CLIENT, "rows/s", "higher", fmt_int), c_full_scan, True),
+            (Table(f"Full scan, binary format ({scan})", PY_CLIENT, "rows/s", "higher", fmt_int), m_full_scan, True),
+            (Table(f"Aggregate ({AGG_SQL}, {TAGS} groups)", PY_CLIENT, "ms per query", "lower", fmt_ms), m_aggregate),
+            (Table(select1, C_CLIENT, "queries/s", "higher", fmt_rate), c_loop, "loop-select1", args.select1_iters),
+            (Table(select1, PY_CLIENT, "queries/s", "higher", fmt_rate), m_select1),
+            (Table(f"{point} (SELECT * FROM bench WHERE id = $1, PQprepare with int8)", C_CLIENT,
+                   "queries/s", "higher", fmt_rate), c_loop, "loop-point", args.point_iters, str(args.rows)),
+            (Table(f"{point} ({POINT_SQL}, prepare=True)", PY_CLIENT, "queries/s", "higher", fmt_rate), m_point),
+            (Table(churn, C_CLIENT, "connections/s", "higher", fmt_rate), c_loop, "churn", args.churn_iters),
+            (Table(churn, PY_CLIENT, "connections/s", "higher", fmt_rate), m_churn),
         ]
-        run_measure(tables[0], servers, args.repeat, m_full_scan, ctx, False)
-        run_measure(tables[1], servers, args.repeat, m_full_scan, ctx, True)
-        run_measure(tables[2], servers, args.repeat, m_aggregate, ctx)
-        run_measure(tables[3], servers, args.repeat, m_select1, ctx)
-        run_measure(tables[4], servers, args.repeat, m_point, ctx)
-        run_measure(tables[5], servers, args.repeat, m_churn, ctx)
+        tables = [t for t, *_ in plan]
+        for t, fn, *extra in plan:
+            if t.client == C_CLIENT and ctx["pgclient"] is None:
+                t.status = {s.name: f"not run ({pgclient_info})" for s in servers}
+                continue
+            run_measure(t, servers, args.repeat, fn, ctx, *extra)
 
         if not dp.alive():
             log(f"DataPress exited during the run (status {dp.proc.returncode})" + tail(dp.logfile))
@@ -846,7 +912,9 @@ def main() -> int:
               + ("  **debug build: not a result**" if "/debug/" in str(binary) else ""))
         print(f"- PostgreSQL: {pg_version + ' (fsync=off, shared_buffers=256MB, ' + ('primary key on id' if args.pg_index else 'no index') + ')' if pg_version else 'not run'}")
         print(f"- datafusion-postgres: {dfpg_version + ' (' + str(dfpg_exe) + ')' if 'datafusion-postgres' not in not_run else 'not run (' + not_run['datafusion-postgres'] + ')'}")
-        print(f"- client: psycopg {psycopg.__version__} ({psycopg.pq.__impl__}, libpq {psycopg.pq.version()}), "
+        print(f"- {C_CLIENT}: " + (f"benches/e2e/{PGCLIENT_SRC.name} (gcc -O2), libpq {pgclient_info}, "
+                                     "scans in single-row mode" if pgclient_exe else f"not run ({pgclient_info})"))
+        print(f"- {PY_CLIENT}: psycopg {psycopg.__version__} ({psycopg.pq.__impl__}, libpq {psycopg.pq.version()}), "
               f"Python {platform.python_version()}, cur.stream(size={STREAM_CHUNK})")
         print(f"- data: {args.rows:,} rows CSV (seed {args.seed}), columns: "
               + ", ".join(f"{n} {t}" for n, t in coltypes))
@@ -854,7 +922,7 @@ def main() -> int:
         print()
         for t in tables:
             print_table(t, servers, not_run)
-            if "datapress" in t.status or ("postgresql" in t.status):
+            if any(t.status.get(n, "").startswith("failed") for n in ("datapress", "postgresql")):
                 failed = True
         print_rss(rss, servers, not_run, args.big_rows)
         if any(isinstance(rss.get(n), str) for n in ("datapress", "postgresql") if n in rss):

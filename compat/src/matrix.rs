@@ -110,12 +110,17 @@ impl World {
                     self.target(o, "datapress", pw, plain),
                 )
             }
-            Setup::WrongPassword => (
-                self.target(self.cleartext.port, "datapress", Some("wrong"), plain),
+            Setup::WrongPassword(method) => (
+                self.target(
+                    self.with_auth(method).port,
+                    "datapress",
+                    Some("wrong"),
+                    plain,
+                ),
                 self.target(o, "datapress", Some("wrong"), plain),
             ),
-            Setup::UnknownUser => (
-                self.target(self.cleartext.port, "nobody", pw, plain),
+            Setup::UnknownUser(method) => (
+                self.target(self.with_auth(method).port, "nobody", pw, plain),
                 self.target(o, "nobody", pw, plain),
             ),
             // Over TLS, clients that can negotiate SCRAM-SHA-256-PLUS (channel binding) do.

@@ -322,7 +322,9 @@ impl Config {
     }
 
     fn validate(raw: RawConfig, base: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
-        let backend = raw.server.backend.as_deref().unwrap_or("datafusion");
+        let backend = env("DATAPRESS_BACKEND")
+            .or(raw.server.backend)
+            .unwrap_or_else(|| "datafusion".into());
         if backend != "datafusion" {
             return Err(invalid(
                 "server.backend",
@@ -386,7 +388,8 @@ impl Config {
                 ))
             }
         };
-        let auth_method = match p.auth_method.as_deref().unwrap_or("cleartext") {
+        let auth_method = env("DATAPRESS_PGWIRE_AUTH_METHOD").or(p.auth_method);
+        let auth_method = match auth_method.as_deref().unwrap_or("cleartext") {
             "cleartext" | "password" => AuthMethod::Cleartext,
             "md5" => AuthMethod::Md5,
             "scram-sha-256" => AuthMethod::ScramSha256,
@@ -412,20 +415,23 @@ impl Config {
                 ));
             }
         }
-        let tls_required = (tls.is_some() && !loopback) || p.tls_required.unwrap_or(false);
+        let tls_required = (tls.is_some() && !loopback)
+            || env_parsed("DATAPRESS_PGWIRE_TLS_REQUIRED")?
+                .or(p.tls_required)
+                .unwrap_or(false);
         if tls_required && tls.is_none() {
             return Err(invalid(
                 "server.pgwire.tls_required",
                 "tls_required needs tls_cert and tls_key",
             ));
         }
-        let statement_timeout = p
-            .statement_timeout
+        let statement_timeout = env("DATAPRESS_PGWIRE_STATEMENT_TIMEOUT")
+            .or(p.statement_timeout)
             .map(|s| parse_duration("server.pgwire.statement_timeout", &s))
             .transpose()?
             .filter(|d| !d.is_zero());
-        let startup_timeout = p
-            .startup_timeout
+        let startup_timeout = env("DATAPRESS_PGWIRE_STARTUP_TIMEOUT")
+            .or(p.startup_timeout)
             .map(|s| parse_duration("server.pgwire.startup_timeout", &s))
             .transpose()?
             .unwrap_or(Duration::from_secs(10));
@@ -438,10 +444,14 @@ impl Config {
             tls,
             tls_required,
             auth_method,
-            max_connections: p.max_connections.unwrap_or(100),
+            max_connections: env_parsed("DATAPRESS_PGWIRE_MAX_CONNECTIONS")?
+                .or(p.max_connections)
+                .unwrap_or(100),
             statement_timeout,
             startup_timeout,
-            max_message_size: p.max_message_size.unwrap_or(64 << 20),
+            max_message_size: env_parsed("DATAPRESS_PGWIRE_MAX_MESSAGE_SIZE")?
+                .or(p.max_message_size)
+                .unwrap_or(64 << 20),
         };
         let http_listen = overrides
             .http_listen

@@ -15,12 +15,17 @@ use crate::catalog::functions::{session_functions, SessionInfo};
 use crate::config::DatasetConfig;
 use crate::datasets::{DatasetError, DatasetSchema, Registry};
 
-/// DataFusion's analyzer rules, after ours: untyped literals take the type
-/// of what they are compared with before DataFusion's type coercion runs.
+/// DataFusion's analyzer rules between ours: untyped literals take the type
+/// of what they are compared with and subqueries leave sort keys before
+/// DataFusion's type coercion runs; integer arithmetic is made
+/// overflow-checked after it.
 fn analyzer_rules() -> Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> {
-    let mut rules: Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> =
-        vec![Arc::new(crate::catalog::literal_types::LiteralTypes)];
+    let mut rules: Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> = vec![
+        Arc::new(crate::catalog::literal_types::LiteralTypes),
+        Arc::new(crate::sort_subqueries::SubqueriesInSortKeys),
+    ];
     rules.extend(datafusion::optimizer::Analyzer::new().rules);
+    rules.push(Arc::new(crate::checked_arithmetic::CheckIntegerOverflow));
     rules
 }
 

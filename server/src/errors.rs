@@ -257,7 +257,12 @@ fn from_message(msg: &str, fallback: &'static str) -> PgError {
     if m.contains("Divide by zero") || m.contains("division by zero") {
         return PgError::new(sqlstate::DIVISION_BY_ZERO, "division by zero");
     }
-    if m.contains("overflow") || m.contains("Overflow") || m.contains("out of range") {
+    // Arrow's wording for a number that does not fit the target type.
+    if m.contains("overflow")
+        || m.contains("Overflow")
+        || m.contains("out of range")
+        || m.contains("Can't cast value")
+    {
         return PgError::new(sqlstate::NUMERIC_VALUE_OUT_OF_RANGE, clean(m));
     }
     if m.contains("Cannot cast")
@@ -272,8 +277,11 @@ fn from_message(msg: &str, fallback: &'static str) -> PgError {
         || m.contains("Failed to coerce")
         || m.contains("Cannot infer common")
         || m.contains("coercion")
+        || m.contains("Cannot coerce arithmetic")
     {
-        let code = if m.contains("No function matches") || m.contains("Failed to coerce arguments")
+        let code = if m.contains("No function matches")
+            || m.contains("Failed to coerce arguments")
+            || m.contains("Cannot coerce arithmetic")
         {
             sqlstate::UNDEFINED_FUNCTION
         } else {

@@ -2,6 +2,7 @@
 //! DataFusion and served over the PostgreSQL wire protocol.
 
 pub mod catalog;
+pub mod checked_arithmetic;
 pub mod config;
 pub mod datasets;
 pub mod encode;
@@ -11,4 +12,5 @@ pub mod errors;
 pub mod pgwire;
 pub mod server;
 pub mod settings;
+pub mod sort_subqueries;
 pub mod subquery_fallback;

@@ -387,7 +387,8 @@ impl Conn for ExternalConn {
             Step::Script(_)
             | Step::Portal { .. }
             | Step::ExecuteAfterDiscard(_)
-            | Step::Backslash(_) => Outcome::Unsupported("not a driver operation".into()),
+            | Step::Backslash(_)
+            | Step::Cancel { .. } => Outcome::Unsupported("not a driver operation".into()),
         }
     }
 }

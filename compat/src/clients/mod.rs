@@ -76,6 +76,15 @@ pub enum Step {
     },
     /// A psql backslash command (`\d accidents`); only psql runs it.
     Backslash(&'static str),
+    /// Run `sql` with the simple protocol and, while it runs, send a
+    /// CancelRequest for this connection with its own secret or a wrong one;
+    /// only the raw client runs it (drivers hide the secret).
+    Cancel {
+        /// The SQL.
+        sql: &'static str,
+        /// Whether the CancelRequest carries the connection's secret.
+        right_secret: bool,
+    },
 }
 
 impl Step {

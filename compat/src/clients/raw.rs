@@ -1,6 +1,7 @@
 //! A wire-level client: sends simple Query messages and reports what drivers
 //! hide — every command tag, notice and error SQLSTATE, and the transaction
-//! status byte of ReadyForQuery. It authenticates only with trust or cleartext.
+//! status byte of ReadyForQuery — and sends CancelRequests with the secret of
+//! BackendKeyData. It authenticates only with trust or cleartext.
 
 use async_trait::async_trait;
 use bytes::{Buf, BufMut, BytesMut};
@@ -16,6 +17,10 @@ pub struct RawProtocol;
 struct RawConn {
     stream: TcpStream,
     buf: BytesMut,
+    /// Where it is connected, for CancelRequests.
+    address: (String, u16),
+    /// BackendKeyData: process id and secret.
+    key: (i32, i32),
 }
 
 impl RawConn {
@@ -101,6 +106,8 @@ impl Client for RawProtocol {
         let mut conn = RawConn {
             stream,
             buf: BytesMut::new(),
+            address: (target.host.clone(), target.port),
+            key: (0, 0),
         };
         let mut body = BytesMut::new();
         body.put_i32(196_608);
@@ -143,6 +150,7 @@ impl Client for RawProtocol {
                         message: field(&body, b'M'),
                     })
                 }
+                b'K' => conn.key = (body.get_i32(), body.get_i32()),
                 b'Z' => return Ok(Box::new(conn)),
                 _ => {}
             }
@@ -150,21 +158,64 @@ impl Client for RawProtocol {
     }
 }
 
+impl RawConn {
+    /// Sends a simple Query and summarises the answer up to ReadyForQuery.
+    async fn script(&mut self, sql: &str) -> std::io::Result<Vec<String>> {
+        let mut body = sql.as_bytes().to_vec();
+        body.push(0);
+        self.stream.write_all(&message(b'Q', &body)).await?;
+        self.summary().await
+    }
+
+    /// Runs `sql` and, 200 ms in, sends a CancelRequest on a new connection
+    /// with this connection's process id and its secret or a wrong one.
+    async fn cancel_while_running(
+        &mut self,
+        sql: &str,
+        right_secret: bool,
+    ) -> std::io::Result<Vec<String>> {
+        let (pid, secret) = self.key;
+        let secret = if right_secret {
+            secret
+        } else {
+            secret ^ 0x5a5a_5a5a
+        };
+        let address = self.address.clone();
+        let cancel = async move {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            let mut request = BytesMut::new();
+            request.put_i32(16);
+            request.put_i32(80_877_102);
+            request.put_i32(pid);
+            request.put_i32(secret);
+            let mut stream = TcpStream::connect((address.0.as_str(), address.1)).await?;
+            stream.write_all(&request).await?;
+            // The server closes the connection without answering.
+            let mut rest = Vec::new();
+            stream.read_to_end(&mut rest).await?;
+            Ok::<_, std::io::Error>(())
+        };
+        let deadline = std::time::Duration::from_secs(120);
+        let (answer, cancelled) =
+            tokio::time::timeout(deadline, async { tokio::join!(self.script(sql), cancel) })
+                .await
+                .map_err(|_| std::io::Error::other("the query outlived the cancel by 120 s"))?;
+        cancelled?;
+        answer
+    }
+}
+
 #[async_trait]
 impl Conn for RawConn {
     async fn run(&mut self, step: &Step) -> Outcome {
-        let Step::Script(sql) = step else {
-            return Outcome::Unsupported("the raw client runs scripts only".into());
+        let answer = match step {
+            Step::Script(sql) => self.script(sql).await,
+            Step::Cancel { sql, right_secret } => {
+                self.cancel_while_running(sql, *right_secret).await
+            }
+            _ => return Outcome::Unsupported("the raw client runs scripts only".into()),
         };
-        let mut body = sql.as_bytes().to_vec();
-        body.push(0);
-        if let Err(e) = self.stream.write_all(&message(b'Q', &body)).await {
-            return Outcome::Error {
-                code: "client".into(),
-                message: e.to_string(),
-            };
-        }
-        match self.summary().await {
+        match answer {
             Ok(tags) => Outcome::Tags(tags),
             Err(e) => Outcome::Error {
                 code: "client".into(),

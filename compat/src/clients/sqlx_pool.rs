@@ -135,7 +135,8 @@ impl Conn for SqlxConn {
             | Step::Portal { .. }
             | Step::ExecuteAfterDiscard(_)
             | Step::Metadata { .. }
-            | Step::Backslash(_) => Outcome::Unsupported("not a sqlx operation".into()),
+            | Step::Backslash(_)
+            | Step::Cancel { .. } => Outcome::Unsupported("not a sqlx operation".into()),
         }
     }
 }

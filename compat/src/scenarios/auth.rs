@@ -1,5 +1,6 @@
-//! Authentication: each method accepted, and identical 28P01s for a wrong
-//! password and an unknown user.
+//! Authentication: each method accepted, identical 28P01s for a wrong
+//! password and an unknown user, and CancelRequest with the right and a
+//! wrong secret.
 
 use super::{Case, Setup};
 use crate::clients::Step;
@@ -16,11 +17,43 @@ pub fn cases() -> Vec<Case> {
             Setup::Password("scram-sha-256"),
             probe(),
         ),
-        Case::new("wrong password is 28P01", Setup::WrongPassword, probe()),
+        // Runs until cancelled (5,000³ rows) on both servers: 57014.
         Case::new(
-            "unknown user is the same 28P01",
-            Setup::UnknownUser,
-            probe(),
+            "cancel with the right secret is 57014",
+            Setup::Trusted,
+            vec![Step::Cancel {
+                sql: "SELECT sum(a.id * b.id + c.id) FROM accidents a, accidents b, accidents c",
+                right_secret: true,
+            }],
+        ),
+        // Runs for a while (5,000² rows) and is not cancelled.
+        Case::new(
+            "cancel with a wrong secret does nothing",
+            Setup::Trusted,
+            vec![Step::Cancel {
+                sql: "SELECT sum(a.id * b.id) FROM accidents a, accidents b",
+                right_secret: false,
+            }],
         ),
     ]
+    .into_iter()
+    .chain(
+        ["cleartext", "md5", "scram-sha-256"]
+            .into_iter()
+            .flat_map(|method| {
+                [
+                    Case::new(
+                        &format!("wrong password is 28P01 ({method})"),
+                        Setup::WrongPassword(method),
+                        probe(),
+                    ),
+                    Case::new(
+                        &format!("unknown user is the same 28P01 ({method})"),
+                        Setup::UnknownUser(method),
+                        probe(),
+                    ),
+                ]
+            }),
+    )
+    .collect()
 }

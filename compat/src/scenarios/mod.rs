@@ -17,10 +17,10 @@ use crate::clients::{Outcome, Step};
 pub enum Setup {
     /// Password auth with this DataPress `auth_method` (oracle: SCRAM), TLS off.
     Password(&'static str),
-    /// As `Password("cleartext")`, but with a wrong password.
-    WrongPassword,
-    /// As `Password("cleartext")`, but as a user that does not exist.
-    UnknownUser,
+    /// As `Password(method)`, but with a wrong password.
+    WrongPassword(&'static str),
+    /// As `Password(method)`, but as a user that does not exist.
+    UnknownUser(&'static str),
     /// DataPress without a password on loopback; the oracle's trusted superuser.
     Trusted,
     /// Password auth over TLS in this mode, with this DataPress `auth_method`

@@ -8,11 +8,23 @@ use super::column::{encode_column, EncodedColumn};
 use super::types::{pg_type_of, PgType};
 use super::{EncodeError, EncodeOptions, Format};
 
+/// The table column a result column passes through unchanged: its table's
+/// OID and its column number, both zero for a computed column.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ColumnOrigin {
+    /// `pg_class.oid` of the table.
+    pub table_oid: u32,
+    /// `pg_attribute.attnum` of the column.
+    pub attnum: i16,
+}
+
 /// How one result column is described to the client and encoded.
 #[derive(Debug, Clone)]
 pub struct ResultColumn {
     /// The column name the client sees.
     pub name: String,
+    /// The table column it comes from, if any.
+    pub origin: ColumnOrigin,
     /// The PG type it is sent as.
     pub pg_type: PgType,
     /// `atttypmod` (numeric precision/scale), -1 when none.
@@ -45,6 +57,7 @@ impl ResultEncoder {
                         .get(i)
                         .cloned()
                         .unwrap_or_else(|| field.name().clone()),
+                    origin: ColumnOrigin::default(),
                     pg_type,
                     typmod,
                     format: formats.get(i).copied().unwrap_or_default(),
@@ -57,6 +70,14 @@ impl ResultEncoder {
             encoded,
             opts,
         }
+    }
+
+    /// The same encoder with the columns' table origins (missing ones: none).
+    pub fn with_origins(mut self, origins: &[ColumnOrigin]) -> Self {
+        for (column, origin) in self.columns.iter_mut().zip(origins) {
+            column.origin = *origin;
+        }
+        self
     }
 
     /// The columns as described to the client.
@@ -128,8 +149,8 @@ pub fn write_row_description(columns: &[ResultColumn], buf: &mut BytesMut) {
     for col in columns {
         buf.put_slice(col.name.as_bytes());
         buf.put_u8(0);
-        buf.put_u32(0); // table OID: not a column of a catalog table
-        buf.put_i16(0); // attribute number
+        buf.put_u32(col.origin.table_oid);
+        buf.put_i16(col.origin.attnum);
         buf.put_u32(col.pg_type.oid());
         buf.put_i16(col.pg_type.typlen());
         buf.put_i32(col.typmod);

@@ -47,11 +47,12 @@ pub fn write_f64(value: f64, extra_float_digits: i32, buf: &mut Vec<u8>) {
     if write_non_finite(value, buf) {
         return;
     }
-    let mut s = StackBuf::new();
     if extra_float_digits > 0 {
-        let _ = write!(s, "{value:e}");
-        write_float_parts(s.as_str(), 15, buf);
+        // Shortest round-trip digits: Ryu, the algorithm PG's float8out uses.
+        let mut shortest = ryu::Buffer::new();
+        write_float_parts(shortest.format_finite(value), 15, buf);
     } else {
+        let mut s = StackBuf::new();
         let precision = (15 + extra_float_digits).max(1) as usize;
         let _ = write!(s, "{:.*e}", precision - 1, value);
         write_float_parts(s.as_str(), precision as i32, buf);
@@ -63,11 +64,11 @@ pub fn write_f32(value: f32, extra_float_digits: i32, buf: &mut Vec<u8>) {
     if write_non_finite(f64::from(value), buf) {
         return;
     }
-    let mut s = StackBuf::new();
     if extra_float_digits > 0 {
-        let _ = write!(s, "{value:e}");
-        write_float_parts(s.as_str(), 6, buf);
+        let mut shortest = ryu::Buffer::new();
+        write_float_parts(shortest.format_finite(value), 6, buf);
     } else {
+        let mut s = StackBuf::new();
         let precision = (6 + extra_float_digits).max(1) as usize;
         let _ = write!(s, "{:.*e}", precision - 1, value);
         write_float_parts(s.as_str(), precision as i32, buf);
@@ -88,23 +89,40 @@ fn write_non_finite(value: f64, buf: &mut Vec<u8>) -> bool {
     true
 }
 
-/// Lays out Rust's `{:e}` output (`-1.25e-7`) the way PG prints floats:
+/// Lays out a float's decimal text (Rust's `{:e}` output such as `-1.25e-7`,
+/// or Ryu's such as `0.00012`, `123.5` or `1e16`) the way PG prints floats:
 /// fixed notation when the decimal exponent is in `[-4, threshold)`, else `1.25e-07`.
-fn write_float_parts(sci: &str, threshold: i32, buf: &mut Vec<u8>) {
-    let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci, "0"));
+fn write_float_parts(text: &str, threshold: i32, buf: &mut Vec<u8>) {
+    let (mantissa, exponent) = text.split_once('e').unwrap_or((text, "0"));
     let exponent: i32 = exponent.parse().unwrap_or(0);
     let (negative, mantissa) = match mantissa.strip_prefix('-') {
         Some(m) => (true, m),
         None => (false, mantissa),
     };
+    let point = mantissa.find('.').unwrap_or(mantissa.len());
+    // The significant digits, from the first non-zero one; the exponent is
+    // corrected for where the decimal point sat relative to that digit.
     let mut digits = [0u8; 40];
     let mut n = 0;
-    for &b in mantissa.as_bytes() {
-        if b.is_ascii_digit() && n < digits.len() {
+    let mut first = None;
+    for (i, b) in mantissa.bytes().filter(u8::is_ascii_digit).enumerate() {
+        if first.is_none() && b == b'0' {
+            continue;
+        }
+        first.get_or_insert(i);
+        if n < digits.len() {
             digits[n] = b;
             n += 1;
         }
     }
+    let exponent = match first {
+        Some(first) => exponent + point as i32 - 1 - first as i32,
+        None => {
+            digits[0] = b'0';
+            n = 1;
+            0
+        }
+    };
     while n > 1 && digits[n - 1] == b'0' {
         n -= 1;
     }
@@ -172,6 +190,11 @@ pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 }
 
 fn write_padded(value: u64, width: usize, buf: &mut Vec<u8>) {
+    // The common case (months, days, hours, minutes, seconds) without itoa.
+    if width == 2 && value < 100 {
+        buf.extend_from_slice(&[b'0' + (value / 10) as u8, b'0' + (value % 10) as u8]);
+        return;
+    }
     let mut b = itoa::Buffer::new();
     let s = b.format(value);
     for _ in s.len()..width {

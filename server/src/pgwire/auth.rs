@@ -7,7 +7,7 @@ use base64::Engine as _;
 use bytes::{Buf, BytesMut};
 use hmac::{Hmac, Mac};
 use md5::Md5;
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 
 use super::cancel::constant_time_eq;
 use super::messages;
@@ -39,10 +39,73 @@ fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
-/// The SHA-256 hash of the server certificate (DER), the `tls-server-end-point`
-/// channel binding data for certificates signed with SHA-256 or weaker.
-pub fn certificate_hash(der: &[u8]) -> Vec<u8> {
-    Sha256::digest(der).to_vec()
+/// Whether two secrets are equal, in time that depends on neither their
+/// contents nor their lengths (both sides are hashed to 32 bytes first).
+pub fn secrets_equal(a: &[u8], b: &[u8]) -> bool {
+    constant_time_eq(&Sha256::digest(a), &Sha256::digest(b))
+}
+
+/// The `tls-server-end-point` channel binding data of the server certificate
+/// (DER), RFC 5929 §4.1: the certificate hashed with its signature's hash
+/// function, SHA-256 for MD5 and SHA-1. `None` when the signature names no hash
+/// (Ed25519, RSASSA-PSS, unknown), where PostgreSQL cannot bind either, so
+/// SCRAM-SHA-256-PLUS is not offered.
+pub fn certificate_hash(der: &[u8]) -> Option<Vec<u8>> {
+    // The OIDs' DER bytes after their common prefix (RFC 8017 A.2.4, RFC 5758 §3.2).
+    const RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01];
+    const ECDSA: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04];
+    let oid = signature_algorithm(der)?;
+    let hash = if let Some(suffix) = oid.strip_prefix(RSA) {
+        match suffix {
+            [4 | 5 | 11] => Sha256::digest(der).to_vec(), // md5, sha1, sha256 WithRSA
+            [14] => Sha224::digest(der).to_vec(),
+            [12] => Sha384::digest(der).to_vec(),
+            [13] => Sha512::digest(der).to_vec(),
+            _ => return None,
+        }
+    } else {
+        match oid.strip_prefix(ECDSA)? {
+            [0x01] | [0x03, 0x02] => Sha256::digest(der).to_vec(), // ecdsa-with-SHA1, -SHA256
+            [0x03, 0x01] => Sha224::digest(der).to_vec(),
+            [0x03, 0x03] => Sha384::digest(der).to_vec(),
+            [0x03, 0x04] => Sha512::digest(der).to_vec(),
+            _ => return None,
+        }
+    };
+    Some(hash)
+}
+
+/// The OID bytes of a DER certificate's `signatureAlgorithm` (RFC 5280 §4.1:
+/// `Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signature }`).
+fn signature_algorithm(der: &[u8]) -> Option<&[u8]> {
+    let (certificate, _) = der_element(der, 0x30)?;
+    let (_tbs, rest) = der_element(certificate, 0x30)?;
+    let (algorithm, _) = der_element(rest, 0x30)?;
+    let (oid, _) = der_element(algorithm, 0x06)?;
+    Some(oid)
+}
+
+/// Splits one DER element with tag `tag` off `input`: (its contents, the rest).
+fn der_element(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
+    let (&first, input) = input.split_first()?;
+    let (&len_byte, mut input) = input.split_first()?;
+    if first != tag {
+        return None;
+    }
+    let len = if len_byte < 0x80 {
+        usize::from(len_byte)
+    } else {
+        let count = usize::from(len_byte & 0x7f);
+        if count == 0 || count > 4 || input.len() < count {
+            return None;
+        }
+        let (bytes, rest) = input.split_at(count);
+        input = rest;
+        bytes
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b))
+    };
+    (input.len() >= len).then(|| input.split_at(len))
 }
 
 fn protocol_error(message: &str) -> StartupEnd {
@@ -88,6 +151,11 @@ pub async fn scram(
     }
     let (gs2_header, client_first_bare) =
         split_gs2(&client_first).ok_or_else(|| protocol_error("malformed SCRAM message"))?;
+    // "y": the client could bind but believes the server can't. When we offered
+    // PLUS that is a downgrade by someone in the middle; PG refuses it the same way.
+    if gs2_header.starts_with('y') && channel_binding.is_some() {
+        return Err(protocol_error("SCRAM channel binding negotiation error"));
+    }
     if plus != gs2_header.starts_with("p=tls-server-end-point") {
         return Err(protocol_error(
             "malformed SCRAM message: channel binding mismatch",
@@ -176,9 +244,41 @@ mod tests {
 
     #[test]
     fn md5_response_matches_libpq() {
-        // Computed with libpq's pg_md5_encrypt for user "u", password "p", salt 1,2,3,4.
-        let r = md5_response("u", "p", &[1, 2, 3, 4]);
-        assert!(r.starts_with("md5") && r.len() == 35);
+        // libpq's formula for user "u", password "p", salt 1,2,3,4, computed
+        // independently: "md5" + md5(md5("pu").hex + salt).hex.
+        assert_eq!(
+            md5_response("u", "p", &[1, 2, 3, 4]),
+            "md5facdc455923b0a58efea84a6d9ee0e76"
+        );
+    }
+
+    fn self_signed(alg: &'static rcgen::SignatureAlgorithm) -> Vec<u8> {
+        let key = rcgen::KeyPair::generate_for(alg).unwrap();
+        let params = rcgen::CertificateParams::new(vec!["localhost".into()]).unwrap();
+        params.self_signed(&key).unwrap().der().to_vec()
+    }
+
+    #[test]
+    fn the_channel_binding_hash_follows_the_signature_algorithm() {
+        let p256 = self_signed(&rcgen::PKCS_ECDSA_P256_SHA256);
+        assert_eq!(
+            certificate_hash(&p256),
+            Some(Sha256::digest(&p256).to_vec())
+        );
+        let p384 = self_signed(&rcgen::PKCS_ECDSA_P384_SHA384);
+        assert_eq!(
+            certificate_hash(&p384),
+            Some(Sha384::digest(&p384).to_vec())
+        );
+        assert_eq!(certificate_hash(&self_signed(&rcgen::PKCS_ED25519)), None);
+        assert_eq!(certificate_hash(b"not a certificate"), None);
+    }
+
+    #[test]
+    fn secrets_compare_by_content_whatever_their_length() {
+        assert!(secrets_equal(b"same", b"same"));
+        assert!(!secrets_equal(b"same", b"same-but-longer"));
+        assert!(!secrets_equal(b"", b"x"));
     }
 
     #[test]

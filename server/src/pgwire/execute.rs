@@ -17,6 +17,7 @@ use futures::StreamExt;
 
 use super::cancel::StatementGuard;
 use super::column_names::pg_column_names;
+use super::column_origin::column_origins;
 use super::messages;
 use super::reuse::{Executable, Reusable};
 use super::session::{Failure, Portal, Prepared, Session, Shape, Transaction, FLUSH_AT};
@@ -191,11 +192,13 @@ impl Session {
         let schema: Schema = plan.schema().as_arrow().clone();
         let engine_names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
         let names = pg_column_names(query, &engine_names).unwrap_or(engine_names);
+        let origins = column_origins(&plan, &self.registry);
         Ok((
             plan,
             Shape {
                 schema: Arc::new(schema),
                 names,
+                origins,
             },
         ))
     }
@@ -211,6 +214,7 @@ impl Session {
                 Some(Shape {
                     names: vec![Settings::canonical_name(name)],
                     schema,
+                    origins: Vec::new(),
                 })
             }
             Statement::ShowAll => {
@@ -218,6 +222,7 @@ impl Session {
                 Some(Shape {
                     names: schema.fields().iter().map(|f| f.name().clone()).collect(),
                     schema,
+                    origins: Vec::new(),
                 })
             }
             Statement::Fetch {
@@ -341,7 +346,8 @@ impl Session {
             let shape = shape
                 .ok_or_else(|| PgError::new(sqlstate::INTERNAL_ERROR, "result without columns"))?;
             let opts = self.settings().encode_options();
-            let encoder = ResultEncoder::new(&shape.schema, &shape.names, &portal.formats, opts);
+            let encoder = ResultEncoder::new(&shape.schema, &shape.names, &portal.formats, opts)
+                .with_origins(&shape.origins);
             if describe {
                 encoder.write_row_description(&mut self.wbuf);
             }
@@ -446,7 +452,8 @@ impl Session {
         let format = if binary { Format::Binary } else { Format::Text };
         let formats = vec![format; shape.names.len()];
         let opts = self.settings().encode_options();
-        let encoder = ResultEncoder::new(&shape.schema, &shape.names, &formats, opts);
+        let encoder = ResultEncoder::new(&shape.schema, &shape.names, &formats, opts)
+            .with_origins(&shape.origins);
         let running = Running {
             stream,
             pending: None,

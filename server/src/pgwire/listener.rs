@@ -64,7 +64,7 @@ impl PgServer {
             source,
         })?;
         let (certificate_hash, acceptor) = match identity {
-            Some(i) => (Some(i.certificate_hash), Some(i.acceptor)),
+            Some(i) => (i.certificate_hash, Some(i.acceptor)),
             None => (None, None),
         };
         let ctx = Arc::new(StartupContext {

@@ -4,6 +4,7 @@
 mod auth;
 mod cancel;
 mod column_names;
+mod column_origin;
 mod execute;
 mod listener;
 mod messages;

@@ -20,8 +20,8 @@ use super::startup::Io;
 use super::statements::{self, Statement};
 use crate::catalog::functions::SessionInfo;
 use crate::datasets::Registry;
-use crate::encode::rows::{write_row_description, ResultColumn};
-use crate::encode::{pg_type_of, Format};
+use crate::encode::rows::{ColumnOrigin, ResultEncoder};
+use crate::encode::{EncodeOptions, Format};
 use crate::engine::Engine;
 use crate::errors::{sqlstate, PgError, Severity};
 
@@ -77,6 +77,8 @@ pub struct Shape {
     pub schema: SchemaRef,
     /// PG-style column names.
     pub names: Vec<String>,
+    /// The table columns they come from (empty: none do).
+    pub origins: Vec<ColumnOrigin>,
 }
 
 /// A parsed (and, for queries, planned) statement.
@@ -134,7 +136,7 @@ pub struct Session {
     pub(super) wbuf: BytesMut,
     max_message_size: usize,
     pub(super) state: SessionState,
-    registry: Arc<Registry>,
+    pub(super) registry: Arc<Registry>,
     pub(super) plans: PlanCache,
     pub(super) info: Arc<SessionInfo>,
     pub(super) key: CancelKey,
@@ -554,22 +556,14 @@ impl Session {
     pub(super) fn describe_rows(&mut self, shape: Option<&Shape>, formats: &[Format]) {
         match shape {
             Some(shape) => {
-                let columns: Vec<ResultColumn> = shape
-                    .schema
-                    .fields()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, f)| {
-                        let (pg_type, typmod) = pg_type_of(f);
-                        ResultColumn {
-                            name: shape.names[i].clone(),
-                            pg_type,
-                            typmod,
-                            format: formats.get(i).copied().unwrap_or_default(),
-                        }
-                    })
-                    .collect();
-                write_row_description(&columns, &mut self.wbuf);
+                ResultEncoder::new(
+                    &shape.schema,
+                    &shape.names,
+                    formats,
+                    EncodeOptions::default(),
+                )
+                .with_origins(&shape.origins)
+                .write_row_description(&mut self.wbuf);
             }
             None => messages::empty(&mut self.wbuf, b'n'),
         }

@@ -8,7 +8,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 
-use super::cancel::{constant_time_eq, CancelRegistry};
+use super::auth::secrets_equal;
+use super::cancel::CancelRegistry;
 use super::messages::{self, Frontend};
 use crate::config::{AuthMethod, PgwireConfig};
 use crate::errors::{sqlstate, PgError, Severity};
@@ -337,7 +338,7 @@ async fn authenticate(
     tls: bool,
 ) -> Result<(), StartupEnd> {
     let config = &ctx.config;
-    let user_ok = constant_time_eq(user.as_bytes(), config.username.as_bytes());
+    let user_ok = secrets_equal(user.as_bytes(), config.username.as_bytes());
     let Some(password) = &config.password else {
         if !user_ok {
             let e = PgError::new(
@@ -355,7 +356,7 @@ async fn authenticate(
             write_all(stream, &buf).await?;
             let given = read_password_body(stream).await?;
             let given = given.strip_suffix(&[0]).unwrap_or(&given);
-            !given.is_empty() && constant_time_eq(given, password.as_bytes())
+            !given.is_empty() && secrets_equal(given, password.as_bytes())
         }
         AuthMethod::Md5 => {
             let salt: [u8; 4] = rand::random();
@@ -365,7 +366,7 @@ async fn authenticate(
             let given = read_password_body(stream).await?;
             let given = given.strip_suffix(&[0]).unwrap_or(&given);
             let expected = super::auth::md5_response(&config.username, password, &salt);
-            constant_time_eq(given, expected.as_bytes())
+            secrets_equal(given, expected.as_bytes())
         }
         AuthMethod::ScramSha256 => {
             let binding = if tls {
@@ -373,7 +374,12 @@ async fn authenticate(
             } else {
                 None
             };
-            super::auth::scram(stream, password, binding).await?
+            match super::auth::scram(stream, password, binding).await {
+                Ok(proved) => proved,
+                // A malformed or downgraded exchange: the client is told why.
+                Err(StartupEnd::Refused(e)) => return Err(refuse(stream, e).await),
+                Err(other) => return Err(other),
+            }
         }
     };
     if user_ok && password_ok {

@@ -470,7 +470,11 @@ fn refusal(statement: &DfStatement, lexemes: &[Lexeme]) -> Option<PgError> {
                         return Some(PgError::read_only("SELECT INTO"));
                     }
                 }
-                None
+                // Row locks are writes to PG: `SELECT … FOR UPDATE` is refused
+                // in a read-only transaction.
+                q.locks
+                    .first()
+                    .map(|lock| PgError::read_only(&format!("SELECT FOR {}", lock.lock_type)))
             }
             SqlStatement::Explain { statement, .. } => {
                 let inner = DfStatement::Statement(statement.clone());
@@ -999,7 +1003,7 @@ mod tests {
     fn one(sql: &str) -> Statement {
         let pieces = split(sql).unwrap();
         assert_eq!(pieces.len(), 1, "{sql}");
-        classify(&pieces[0]).unwrap()
+        classify(&pieces[0]).unwrap_or_else(|e| panic!("{sql}: {e:?}"))
     }
 
     #[test]
@@ -1025,6 +1029,8 @@ mod tests {
             ("COPY accidents TO '/tmp/x'", "COPY TO a file"),
             ("VACUUM", "VACUUM"),
             ("WITH x AS (SELECT 1) DELETE FROM t", "DELETE"),
+            ("SELECT * FROM accidents FOR UPDATE", "SELECT FOR UPDATE"),
+            ("SELECT id FROM accidents FOR SHARE", "SELECT FOR SHARE"),
         ] {
             match one(sql) {
                 Statement::Refused(e) => {

@@ -32,8 +32,9 @@ fn err(setting: &'static str, message: impl Into<String>) -> TlsError {
 pub struct TlsIdentity {
     /// Accepts TLS connections.
     pub acceptor: TlsAcceptor,
-    /// SHA-256 of the leaf certificate (SCRAM-SHA-256-PLUS channel binding).
-    pub certificate_hash: Vec<u8>,
+    /// The leaf certificate's channel binding hash (SCRAM-SHA-256-PLUS), when
+    /// its signature algorithm names one.
+    pub certificate_hash: Option<Vec<u8>>,
 }
 
 /// Loads the certificate chain and key and checks that they belong together.

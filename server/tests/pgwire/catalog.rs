@@ -189,3 +189,47 @@ async fn information_schema_columns_use_sql_type_names() {
     assert_eq!(row.get::<_, String>(1), "float8");
     assert_eq!(row.get::<_, String>(2), "NO");
 }
+
+/// RowDescription names the table and column a plain column comes from, as
+/// pg_class and pg_attribute know them; computed columns name none.
+#[tokio::test]
+async fn row_description_carries_table_oid_and_column_number() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    let attnum = |name: &'static str| {
+        let c = &c;
+        async move {
+            let row = c
+                .query_one(
+                    "SELECT attrelid, attnum FROM pg_attribute \
+                     WHERE attrelid = 'accidents'::regclass AND attname = $1",
+                    &[&name],
+                )
+                .await
+                .unwrap();
+            (row.get::<_, u32>(0), row.get::<_, i16>(1))
+        }
+    };
+    let (id, city) = (attnum("id").await, attnum("city").await);
+    assert!(id.0 >= 16_384 && id.1 == 1, "{id:?}");
+    for sql in [
+        "SELECT id, city, id + 1 AS next, 'x' AS lit FROM accidents",
+        "SELECT a.id, a.city AS town, a.id * 2, 'x' FROM accidents a WHERE a.vehicles > 1 ORDER BY 1 LIMIT 5",
+        "SELECT id, city, count(*) OVER (), 'x' FROM (SELECT * FROM accidents) s",
+    ] {
+        let stmt = c.prepare(sql).await.unwrap();
+        let origins: Vec<(u32, i16)> = stmt
+            .columns()
+            .iter()
+            .map(|col| (col.table_oid().unwrap_or(0), col.column_id().unwrap_or(0)))
+            .collect();
+        assert_eq!(origins, vec![id, city, (0, 0), (0, 0)], "{sql}");
+    }
+    let stmt = c
+        .prepare("SELECT city, count(*) FROM accidents GROUP BY city")
+        .await
+        .unwrap();
+    assert_eq!(stmt.columns()[0].table_oid(), Some(city.0));
+    assert_eq!(stmt.columns()[0].column_id(), Some(city.1));
+    assert_eq!(stmt.columns()[1].table_oid(), None);
+}

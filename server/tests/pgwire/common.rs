@@ -28,14 +28,24 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server with `accidents` and `types`, plus extra `[server.pgwire]` lines.
     pub async fn start(pgwire_extra: &str) -> TestServer {
+        TestServer::start_with(pgwire_extra, |_| String::new()).await
+    }
+
+    /// As [`TestServer::start`], plus the `[[datasets]]` entries that
+    /// `datasets` writes for files it puts in the given directory.
+    pub async fn start_with(
+        pgwire_extra: &str,
+        datasets: impl FnOnce(&std::path::Path) -> String,
+    ) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
+        let extra_datasets = datasets(dir.path());
         let types = dir.path().join("types.arrow");
         write_types_file(&types);
         let accidents = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/accidents.parquet");
         let toml = format!(
             "[server.pgwire]\nenabled = true\nlisten = \"127.0.0.1\"\nport = 0\n{pgwire_extra}\n\
              [[datasets]]\nname = \"accidents\"\npath = {accidents:?}\n\
-             [[datasets]]\nname = \"types\"\npath = {types:?}\n"
+             [[datasets]]\nname = \"types\"\npath = {types:?}\n{extra_datasets}"
         );
         let config = Config::from_toml(&toml, dir.path(), &Overrides::default()).unwrap();
         let server = Server::start(&config).await.unwrap();

@@ -4,8 +4,10 @@
 
 mod catalog;
 mod common;
+mod datasets;
 mod plan_reuse;
 mod protocol;
+mod security;
 mod session;
 mod subqueries;
 mod types;

@@ -173,6 +173,14 @@ async fn errors_carry_postgres_sqlstates() {
         ("SELECT 'abc'::int", "22P02"),
         ("SHOW no_such_setting", "42704"),
         ("SET client_encoding = 'LATIN1'", "22023"),
+        ("SELECT 1 + 'a'::text", "42883"),
+        // Integer arithmetic overflows as in PG, on literals and on columns.
+        ("SELECT 2147483647::int4 + 1::int4", "22003"),
+        ("SELECT 9223372036854775807::int8 * 2", "22003"),
+        ("SELECT (-32768)::int2 - 1::int2", "22003"),
+        ("SELECT 40000::int2", "22003"),
+        ("SELECT id * 9223372036854775807 FROM accidents", "22003"),
+        ("SELECT vehicles + 2147483647::int4 FROM accidents", "22003"),
     ] {
         let err = c.simple_query(sql).await.unwrap_err();
         let db = err.as_db_error().unwrap_or_else(|| panic!("{sql}: {err}"));
@@ -180,6 +188,15 @@ async fn errors_carry_postgres_sqlstates() {
     }
     // The connection survives all of them.
     assert_alive(&c).await;
+    let row = c
+        .query_one(
+            "SELECT 2147483646::int4 + 1::int4, id * 2 AS twice FROM accidents ORDER BY id LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, i32>(0), 2_147_483_647, "no overflow, no error");
+    assert_eq!(row.columns()[1].name(), "twice");
 }
 
 #[tokio::test]

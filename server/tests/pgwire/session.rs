@@ -160,12 +160,30 @@ async fn version_and_server_version_agree() {
     assert!(row.get::<_, String>(2).starts_with("150"));
 }
 
+/// The first column of the first row of a simple query, as text.
+async fn first_value(c: &tokio_postgres::Client, sql: &str) -> String {
+    let messages = c.simple_query(sql).await.unwrap();
+    messages
+        .iter()
+        .find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+            _ => None,
+        })
+        .expect("a row")
+}
+
+/// Eight connections at once, each with its own settings, prepared statement
+/// (all of the same name),
+/// cursor and transaction state, all set before any is checked: none sees
+/// another's, and a fresh connection sees none of them.
 #[tokio::test]
-async fn settings_do_not_leak_between_connections() {
+async fn session_state_does_not_leak_between_connections() {
     let s = TestServer::start("").await;
+    let all_set = std::sync::Arc::new(tokio::sync::Barrier::new(8));
     let mut handles = Vec::new();
     for i in 0..8 {
         let dsn = s.dsn("");
+        let all_set = all_set.clone();
         handles.push(tokio::spawn(async move {
             let (c, conn) = tokio_postgres::connect(&dsn, tokio_postgres::NoTls)
                 .await
@@ -177,14 +195,48 @@ async fn settings_do_not_leak_between_connections() {
             ))
             .await
             .unwrap();
-            for _ in 0..20 {
-                let row = c
-                    .query_one("SELECT current_setting('application_name')", &[])
-                    .await
-                    .unwrap();
-                assert_eq!(row.get::<_, String>(0), format!("client{i}"));
-                tokio::task::yield_now().await;
+            // tokio-postgres names every connection's first statement alike
+            // ("s0"), so each server session must keep its own.
+            let mine = c.prepare(&format!("SELECT {i}::int4")).await.unwrap();
+            // Odd clients sit in a failed transaction block, even ones in an
+            // open one with a cursor.
+            let failed = i % 2 == 1;
+            if failed {
+                c.batch_execute("BEGIN").await.unwrap();
+                let e = c.batch_execute("SELECT 1/0").await.unwrap_err();
+                assert_eq!(e.code().unwrap().code(), "22012");
+            } else {
+                c.batch_execute(&format!(
+                    "BEGIN; DECLARE cur{i} CURSOR FOR SELECT {i}::int4 AS n"
+                ))
+                .await
+                .unwrap();
             }
+            all_set.wait().await;
+            let code = |e: tokio_postgres::Error| e.code().unwrap().code().to_string();
+            if failed {
+                let e = c.simple_query("SELECT 1").await.unwrap_err();
+                assert_eq!(code(e), "25P02", "still in its failed block");
+                c.batch_execute("ROLLBACK").await.unwrap();
+            } else {
+                let own = first_value(&c, &format!("FETCH 1 FROM cur{i}")).await;
+                assert_eq!(own, i.to_string());
+                let other = format!("FETCH 1 FROM cur{}", (i + 2) % 8);
+                let e = c.simple_query(&other).await.unwrap_err();
+                assert_eq!(code(e), "34000", "another's cursor");
+                c.batch_execute("ROLLBACK").await.unwrap();
+            }
+            let row = c
+                .query_one(
+                    "SELECT current_setting('application_name'), current_setting('extra_float_digits')",
+                    &[],
+                )
+                .await
+                .unwrap();
+            assert_eq!(row.get::<_, String>(0), format!("client{i}"));
+            assert_eq!(row.get::<_, String>(1), (i % 3).to_string());
+            let own = c.query_one(&mine, &[]).await.unwrap();
+            assert_eq!(own.get::<_, i32>(0), i, "its own statement");
         }));
     }
     for h in handles {

@@ -88,3 +88,29 @@ async fn scalar_subqueries_on_outer_expressions_give_one_value_or_null_or_21000(
     assert_eq!(err.code().map(|s| s.code()), Some("21000"));
     assert_alive(&c).await;
 }
+
+#[tokio::test]
+async fn subqueries_in_order_by_sort_the_rows() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    // Grafana's table list orders by `CASE WHEN schema IN (SELECT …)`.
+    let sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' \
+               ORDER BY CASE WHEN table_name IN (SELECT 'types') THEN 0 ELSE 1 END, 1";
+    let names = values(&c, sql).await;
+    assert_eq!(
+        names,
+        vec![Some("types".to_string()), Some("accidents".to_string())]
+    );
+    // Descending, with a scalar subquery, and on a dataset.
+    let sql = "SELECT id FROM accidents WHERE id <= 3 \
+               ORDER BY (SELECT max(a.id) FROM accidents a WHERE a.id = accidents.id) DESC";
+    let ids = values(&c, sql).await;
+    assert_eq!(
+        ids,
+        vec![
+            Some("3".to_string()),
+            Some("2".to_string()),
+            Some("1".to_string())
+        ]
+    );
+}

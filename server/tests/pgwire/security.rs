@@ -1,0 +1,268 @@
+//! TLS and authentication with real libpq (psql) and real key files:
+//! SCRAM-SHA-256-PLUS channel binding for each certificate signature hash,
+//! the refused channel-binding downgrade, `tls_required` on loopback, and the
+//! PKCS#1 and SEC1 key formats.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bytes::{BufMut, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_rustls::rustls;
+
+use crate::common::TestServer;
+
+const PASSWORD: &str = "s3cret-pass";
+
+/// A certificate for `localhost` and its key, as PEM files in `dir`.
+struct CertFiles {
+    cert: PathBuf,
+    key: PathBuf,
+    der: Vec<u8>,
+}
+
+/// A self-signed certificate made by rcgen with the given signature algorithm.
+fn rcgen_cert(dir: &Path, alg: &'static rcgen::SignatureAlgorithm) -> CertFiles {
+    let key = rcgen::KeyPair::generate_for(alg).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".into()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let (cert_path, key_path) = (dir.join("c.pem"), dir.join("k.pem"));
+    std::fs::write(&cert_path, cert.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    CertFiles {
+        cert: cert_path,
+        key: key_path,
+        der: cert.der().to_vec(),
+    }
+}
+
+/// A self-signed certificate made by the openssl CLI from a key written in a
+/// legacy format: `genrsa -traditional` (PKCS#1) or `ecparam -genkey` (SEC1).
+/// `key_args` writes the key to the path given as `OUT`.
+fn openssl_cert(dir: &Path, key_args: &[&str], key_header: &str) -> CertFiles {
+    let (cert, key) = (dir.join("c.pem"), dir.join("k.pem"));
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .output()
+            .expect("the openssl CLI is installed");
+        assert!(out.status.success(), "openssl {args:?}: {out:?}");
+    };
+    let key_str = key.to_str().unwrap();
+    let args: Vec<&str> = key_args
+        .iter()
+        .map(|a| if *a == "OUT" { key_str } else { a })
+        .collect();
+    run(&args);
+    let pem = std::fs::read_to_string(&key).unwrap();
+    assert!(pem.starts_with(key_header), "{pem}");
+    run(&[
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        key_str,
+        "-subj",
+        "/CN=localhost",
+        "-days",
+        "2",
+        "-out",
+        cert.to_str().unwrap(),
+    ]);
+    CertFiles {
+        cert,
+        key,
+        der: Vec::new(),
+    }
+}
+
+/// Starts a SCRAM server with a password and the given certificate.
+async fn scram_server(files: &CertFiles, extra: &str) -> TestServer {
+    TestServer::start(&format!(
+        "auth_method = \"scram-sha-256\"\npassword = {PASSWORD:?}\ntls_cert = {:?}\ntls_key = {:?}\n{extra}",
+        files.cert, files.key
+    ))
+    .await
+}
+
+/// Runs `SELECT 1` through psql with extra conninfo; Ok(stdout) or Err(stderr).
+async fn psql(s: &TestServer, conninfo: &str) -> Result<String, String> {
+    let out = tokio::process::Command::new("psql")
+        .arg(format!(
+            "host=127.0.0.1 port={} user=datapress dbname=datapress connect_timeout=10 {conninfo}",
+            s.addr.port()
+        ))
+        .args(["-XAtc", "SELECT 1"])
+        .env("PGPASSWORD", PASSWORD)
+        .env_remove("PGSSLMODE")
+        .output()
+        .await
+        .expect("psql is installed");
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+#[tokio::test]
+async fn channel_binding_uses_the_certificate_signature_hash() {
+    for alg in [
+        &rcgen::PKCS_ECDSA_P256_SHA256,
+        &rcgen::PKCS_ECDSA_P384_SHA384,
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let s = scram_server(&rcgen_cert(dir.path(), alg), "").await;
+        assert_eq!(
+            psql(&s, "sslmode=require channel_binding=require").await,
+            Ok("1".into()),
+            "{alg:?}"
+        );
+        let wrong = psql(&s, "sslmode=require channel_binding=require password=nope").await;
+        assert!(
+            wrong
+                .unwrap_err()
+                .contains("password authentication failed"),
+            "{alg:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_certificate_without_a_hash_gets_no_plus_offer() {
+    // Ed25519 signatures name no hash function: PostgreSQL can't bind to them
+    // either, so only plain SCRAM is offered.
+    let dir = tempfile::tempdir().unwrap();
+    let s = scram_server(&rcgen_cert(dir.path(), &rcgen::PKCS_ED25519), "").await;
+    let refused = psql(&s, "sslmode=require channel_binding=require").await;
+    assert!(
+        refused.unwrap_err().contains("channel binding"),
+        "libpq insists on binding"
+    );
+    assert_eq!(
+        psql(&s, "sslmode=require channel_binding=prefer").await,
+        Ok("1".into())
+    );
+}
+
+#[tokio::test]
+async fn a_channel_binding_downgrade_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = rcgen_cert(dir.path(), &rcgen::PKCS_ECDSA_P256_SHA256);
+    let s = scram_server(&files, "").await;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(files.der.clone().into()).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"postgresql".to_vec()];
+    let tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .unwrap();
+    let mut startup = BytesMut::new();
+    startup.put_i32(0);
+    startup.put_i32(196_608);
+    startup.put_slice(b"user\0datapress\0\0");
+    let len = startup.len() as i32;
+    startup[..4].copy_from_slice(&len.to_be_bytes());
+    tls.write_all(&startup).await.unwrap();
+    let offer = read_message(&mut tls).await;
+    assert_eq!(offer.0, b'R');
+    assert!(
+        offer.1.windows(18).any(|w| w == b"SCRAM-SHA-256-PLUS"),
+        "PLUS is offered over TLS"
+    );
+    // "y,,": the client says it could bind but thinks the server can't.
+    let first = b"y,,n=,r=abcdefghijklmnop";
+    let mut msg = BytesMut::new();
+    msg.put_u8(b'p');
+    msg.put_i32(0);
+    msg.put_slice(b"SCRAM-SHA-256\0");
+    msg.put_i32(first.len() as i32);
+    msg.put_slice(first);
+    let len = (msg.len() - 1) as i32;
+    msg[1..5].copy_from_slice(&len.to_be_bytes());
+    tls.write_all(&msg).await.unwrap();
+    let (tag, body) = read_message(&mut tls).await;
+    assert_eq!(tag, b'E');
+    let text = String::from_utf8_lossy(&body);
+    assert!(text.contains("C08P01"), "{text}");
+    assert!(text.contains("channel binding negotiation"), "{text}");
+}
+
+/// Reads one backend message: (type byte, body).
+async fn read_message(stream: &mut (impl AsyncReadExt + Unpin)) -> (u8, Vec<u8>) {
+    let tag = stream.read_u8().await.unwrap();
+    let len = stream.read_i32().await.unwrap() as usize;
+    let mut body = vec![0; len - 4];
+    stream.read_exact(&mut body).await.unwrap();
+    (tag, body)
+}
+
+#[tokio::test]
+async fn tls_required_on_loopback_refuses_plaintext_before_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scram_server(
+        &rcgen_cert(dir.path(), &rcgen::PKCS_ECDSA_P256_SHA256),
+        "tls_required = true",
+    )
+    .await;
+    let refused = psql(&s, "sslmode=disable").await.unwrap_err();
+    assert!(refused.contains("TLS"), "{refused}");
+    assert!(
+        !refused.contains("password"),
+        "no password was asked: {refused}"
+    );
+    // The raw protocol shows the order: the first answer is FATAL 28000.
+    let mut tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    let mut startup = BytesMut::new();
+    startup.put_i32(0);
+    startup.put_i32(196_608);
+    startup.put_slice(b"user\0datapress\0\0");
+    let len = startup.len() as i32;
+    startup[..4].copy_from_slice(&len.to_be_bytes());
+    tcp.write_all(&startup).await.unwrap();
+    let (tag, body) = read_message(&mut tcp).await;
+    assert_eq!(tag, b'E', "no authentication request comes first");
+    let text = String::from_utf8_lossy(&body);
+    assert!(text.contains("SFATAL") && text.contains("C28000"), "{text}");
+    assert_eq!(psql(&s, "sslmode=require").await, Ok("1".into()));
+}
+
+#[tokio::test]
+async fn pkcs1_and_sec1_keys_are_accepted() {
+    for (args, header) in [
+        (
+            &["genrsa", "-traditional", "-out", "OUT", "2048"][..],
+            "-----BEGIN RSA PRIVATE KEY-----",
+        ),
+        (
+            &[
+                "ecparam",
+                "-name",
+                "prime256v1",
+                "-genkey",
+                "-noout",
+                "-out",
+                "OUT",
+            ][..],
+            "-----BEGIN EC PRIVATE KEY-----",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let s = scram_server(&openssl_cert(dir.path(), args, header), "").await;
+        assert_eq!(
+            psql(&s, "sslmode=require channel_binding=require").await,
+            Ok("1".into()),
+            "{header}"
+        );
+    }
+}
