@@ -167,11 +167,6 @@ pub const KNOWN_GAPS: &[(&str, &str, &str)] = &[
         "bi-profiles",
         "pgAdmin's role query puts a recursive CTE correlated with the outer row inside ARRAY(subquery); DataFusion's planner rejects the correlated recursive term (issue 6)",
     ),
-    (
-        "Go lib/pq",
-        "bi-profiles",
-        "Grafana's table list orders by CASE WHEN x IN (subquery); DataFusion allows IN subqueries in projections and filters only, not in ORDER BY (issue 6)",
-    ),
 ];
 
 /// The known-gap reason of a cell, if it is listed.
