@@ -3,7 +3,7 @@
 datafusion-postgres-cli when it is on PATH), same data, same clients (a small
 C libpq client, pgclient.c, and psycopg), same run.
 
-    python3 benches/e2e/bench.py [--rows N] [--big-rows N] [--repeat K] [--server PATH]
+    python3 benches/e2e/bench.py [--format parquet|csv] [--rows N] [--big-rows N] [--repeat K] [--server PATH]
 
 It only reports (medians, min-max, ratios); nothing here is a timed assertion.
 See benches/e2e/README.md.
@@ -52,6 +52,13 @@ from pathlib import Path  # noqa: E402
 
 from psycopg.types.numeric import Int8  # noqa: E402
 
+try:  # only for --format parquet (the default); main() says how to install it
+    import pyarrow as pa  # noqa: E402
+    import pyarrow.csv as pa_csv  # noqa: E402
+    import pyarrow.parquet as pa_parquet  # noqa: E402
+except ImportError:
+    pa = None
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 # Rows per libpq chunk in cur.stream(); chunked mode needs libpq >= 17, else 1 row at a time.
@@ -60,7 +67,12 @@ PGCLIENT_SRC = Path(__file__).resolve().with_name("pgclient.c")
 LIBPQ_INCLUDE_DIRS = (Path("/usr/include/postgresql"), Path("/usr/include"))
 C_CLIENT = "C libpq client"
 PY_CLIENT = "psycopg client"
-COLUMNS = ["id", "i4", "f8", "tag", "note", "flag", "day", "ts"]
+# Column -> Arrow type of the Parquet file: the types DataPress infers from the
+# CSV (its timestamp unit aside: every unit is `timestamp` on the wire).
+COLUMNS = {"id": "int64", "i4": "int64", "f8": "float64", "tag": "string", "note": "string",
+           "flag": "bool", "day": "date32", "ts": "timestamp[us]"}
+PARQUET_ROW_GROUP = 100_000
+PYARROW_MIN = 13  # first pyarrow with write_page_index
 TAGS = 100  # distinct values of the short text column (groups of the aggregate)
 
 
@@ -122,6 +134,16 @@ def generate_csv(path: Path, rows: int, seed: int) -> list[tuple[str, int]]:
                 out.clear()
         f.write("".join(out))
     return sorted((tags[i], c) for i, c in enumerate(counts) if c)
+
+
+def write_parquet(csv_path: Path, path: Path) -> None:
+    """The CSV as Parquet, rows in the same order (id ascending), with row-group
+    statistics and a page index. Only an empty field is NULL, as in the CSV."""
+    convert = pa_csv.ConvertOptions(column_types=COLUMNS, null_values=[""], strings_can_be_null=True,
+                                    true_values=["true"], false_values=["false"])
+    table = pa_csv.read_csv(csv_path, convert_options=convert)
+    pa_parquet.write_table(table, path, row_group_size=PARQUET_ROW_GROUP,
+                           write_statistics=True, write_page_index=True)
 
 
 # --------------------------------------------------------------------------
@@ -221,7 +243,7 @@ class DataPress(Server):
     name = "datapress"
     label = "DataPress"
 
-    def __init__(self, binary: Path, csv_path: Path, workdir: Path, port: int) -> None:
+    def __init__(self, binary: Path, data_path: Path, workdir: Path, port: int) -> None:
         super().__init__()
         self.binary = binary
         self.port = port
@@ -240,9 +262,7 @@ class DataPress(Server):
             'username = "bench"\n'
             "[[datasets]]\n"
             'name = "bench"\n'
-            f"path = {toml_str(str(csv_path))}\n"
-            'format = "csv"\n'
-            "header = true\n"
+            f"path = {toml_str(str(data_path))}\n"  # format from the extension; CSV header defaults to true
         )
         self.conninfo = f"host=127.0.0.1 port={port} user=bench dbname=bench"
 
@@ -347,11 +367,12 @@ class DfPostgres(Server):
     name = "datafusion-postgres"
     label = "datafusion-postgres"
 
-    def __init__(self, exe: str, csv_path: Path, workdir: Path, port: int) -> None:
+    def __init__(self, exe: str, data_path: Path, fmt: str, workdir: Path, port: int) -> None:
         super().__init__()
         self.exe = exe
         self.port = port
-        self.csv_path = csv_path
+        self.data_path = data_path
+        self.fmt = fmt
         self.logfile = workdir / "datafusion-postgres.log"
         self.proc: subprocess.Popen | None = None
         self.conninfo = f"host=127.0.0.1 port={port} user=postgres dbname=postgres"
@@ -365,9 +386,9 @@ class DfPostgres(Server):
         helptext = out("--help")
         version = out("--version").strip()
         self.version = version.splitlines()[0] if version else "version ?"
-        if "--csv" not in helptext:
-            raise BenchError("its --help shows no --csv option; cannot register the CSV")
-        cmd = [self.exe, "--csv", f"bench:{self.csv_path}"]
+        if f"--{self.fmt}" not in helptext:
+            raise BenchError(f"its --help shows no --{self.fmt} option; cannot register the file")
+        cmd = [self.exe, f"--{self.fmt}", f"bench:{self.data_path}"]
         if "--host" in helptext:
             cmd += ["--host", "127.0.0.1"]
         cmd += ["--port" if "--port" in helptext else "-p", str(self.port)]
@@ -694,6 +715,9 @@ def default_server() -> Path:
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description="DataPress end-to-end benchmark (reports only).")
+    p.add_argument("--format", choices=("parquet", "csv"), default="parquet",
+                   help="file DataPress serves: the CSV converted to Parquet (needs pyarrow), or the CSV itself "
+                        "(default parquet); PostgreSQL always loads the CSV")
     p.add_argument("--rows", type=int, default=2_000_000, help="rows of the bench table (default 2,000,000)")
     p.add_argument("--big-rows", type=int, default=10_000_000, help="rows streamed for the peak-RSS measurement (default 10,000,000)")
     p.add_argument("--repeat", type=int, default=5, help="runs per measurement; medians are reported (default 5)")
@@ -755,6 +779,13 @@ def main() -> int:
         return 2
     if "/debug/" in str(binary):
         log(f"WARNING: {binary} looks like a debug build; figures from it are not results")
+    if args.format == "parquet" and (pa is None or int(pa.__version__.split(".")[0]) < PYARROW_MIN):
+        found = f"pyarrow {pa.__version__}" if pa else "no pyarrow"
+        print(f"error: --format parquet (the default) needs pyarrow >= {PYARROW_MIN}; {sys.executable} has {found}.\n"
+              f"  install it with: {sys.executable} -m pip install pyarrow\n"
+              "  (or bash compat/clients/install-python.sh for the compat venv)\n"
+              "  or let DataPress serve the CSV instead: --format csv", file=sys.stderr)
+        return 2
 
     have_pg = (PG_BIN / "initdb").exists() and (PG_BIN / "pg_ctl").exists()
     dfpg_exe = shutil.which("datafusion-postgres-cli")
@@ -778,6 +809,18 @@ def main() -> int:
         agg_expected = generate_csv(csv_path, args.rows, args.seed)
         os.chmod(csv_path, 0o644)
         log(f"  {csv_path.stat().st_size / 1e6:,.1f} MB in {time.perf_counter() - t0:.1f}s")
+        if args.format == "parquet":
+            data_path = workdir / "bench.parquet"
+            log(f"converting it to {data_path} (statistics, page index)")
+            t0 = time.perf_counter()
+            write_parquet(csv_path, data_path)
+            os.chmod(data_path, 0o644)
+            log(f"  done in {time.perf_counter() - t0:.1f}s")
+            kind = f"Parquet, {PARQUET_ROW_GROUP:,}-row groups"
+        else:
+            data_path, kind = csv_path, "CSV"
+        served = f"{data_path.name} ({kind}, {data_path.stat().st_size / 1e6:,.1f} MB)"
+        log(f"DataPress serves {served}")
         pgclient_exe, pgclient_info = build_pgclient(workdir)
         log(f"C client: {pgclient_exe} (libpq {pgclient_info})" if pgclient_exe
             else f"C client: not run ({pgclient_info})")
@@ -796,7 +839,7 @@ def main() -> int:
         ctx["point_ids"] = [prng.randint(1, args.rows) for _ in range(max(1, args.point_iters))]
 
         ports: set[int] = set()
-        dp = DataPress(binary, csv_path, workdir, free_port(ports))
+        dp = DataPress(binary, data_path, workdir, free_port(ports))
         servers.append(dp)  # appended first, so a failed start still gets stopped
         log(f"starting DataPress on port {dp.port}: {binary}")
         dp.start()
@@ -823,7 +866,7 @@ def main() -> int:
 
         dfpg_version = ""
         if dfpg_exe:
-            df = DfPostgres(dfpg_exe, csv_path, workdir, free_port(ports))
+            df = DfPostgres(dfpg_exe, data_path, args.format, workdir, free_port(ports))
             try:
                 log(f"starting datafusion-postgres-cli on port {df.port}: {dfpg_exe}")
                 df.start()
@@ -916,9 +959,11 @@ def main() -> int:
                                      "scans in single-row mode" if pgclient_exe else f"not run ({pgclient_info})"))
         print(f"- {PY_CLIENT}: psycopg {psycopg.__version__} ({psycopg.pq.__impl__}, libpq {psycopg.pq.version()}), "
               f"Python {platform.python_version()}, cur.stream(size={STREAM_CHUNK})")
-        print(f"- data: {args.rows:,} rows CSV (seed {args.seed}), columns: "
+        print(f"- data: {args.rows:,} rows generated as CSV (seed {args.seed}), columns: "
               + ", ".join(f"{n} {t}" for n, t in coltypes))
-        print(f"- --rows {args.rows} --big-rows {args.big_rows} --repeat {args.repeat}; medians of {args.repeat} runs")
+        print(f"- DataPress serves: {served}; PostgreSQL loads the CSV (COPY) into a heap table")
+        print(f"- --format {args.format} --rows {args.rows} --big-rows {args.big_rows} --repeat {args.repeat}; "
+              f"medians of {args.repeat} runs")
         print()
         for t in tables:
             print_table(t, servers, not_run)

@@ -2,7 +2,8 @@
 # Installs the Python client drivers of the compat matrix into a venv
 # (idempotent): ${COMPAT_INSTALL_ROOT:-/opt/datapress-compat}/venv.
 # psqlODBC (Debian's odbc-postgresql, driven through pyodbc) and unixODBC come
-# from apt, only if missing.
+# from apt, only if missing. pyarrow is not a compat client: benches/e2e/bench.py
+# uses it to write the Parquet file DataPress serves (--format parquet).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="${COMPAT_INSTALL_ROOT:-/opt/datapress-compat}"
@@ -25,9 +26,9 @@ if [ ! -x "$venv/bin/python" ]; then
   mkdir -p "$root"
   python3 -m venv "$venv"
 fi
-if ! "$venv/bin/python" -m pip install -q -r "$here/python/requirements.txt"; then
+if ! "$venv/bin/python" -m pip install -q -r "$here/python/requirements.txt" pyarrow==26.0.1; then
   echo "pip install failed" >&2
   exit 1
 fi
-"$venv/bin/python" -m pip freeze | grep -iE "psycopg|asyncpg|pg8000|pyodbc|sqlalchemy|pandas"
+"$venv/bin/python" -m pip freeze | grep -iE "psycopg|asyncpg|pg8000|pyodbc|sqlalchemy|pandas|pyarrow"
 echo "psqlODBC $(dpkg-query -W -f '${Version}' odbc-postgresql 2>/dev/null || echo '?')"

@@ -41,15 +41,45 @@ pub struct ClientRow {
     pub version: String,
 }
 
+/// One DataPress per password auth method, all bound alike.
+struct ByMethod {
+    cleartext: Ours,
+    md5: Ours,
+    scram: Ours,
+}
+
+impl ByMethod {
+    async fn start(
+        kind: fn(&'static str) -> OursKind,
+        datasets: &Datasets,
+        tls: &TlsMaterial,
+        dir: &std::path::Path,
+    ) -> anyhow::Result<ByMethod> {
+        let start = |method| Ours::start(kind(method), datasets, tls, dir);
+        Ok(ByMethod {
+            cleartext: start("cleartext").await?,
+            md5: start("md5").await?,
+            scram: start("scram-sha-256").await?,
+        })
+    }
+
+    /// The instance with auth `method`.
+    fn get(&self, method: &str) -> &Ours {
+        match method {
+            "md5" => &self.md5,
+            "scram-sha-256" => &self.scram,
+            _ => &self.cleartext,
+        }
+    }
+}
+
 /// Both servers of a run and their DataPress variants.
 pub struct World {
     tls: TlsMaterial,
     oracle: Oracle,
     trusted: Ours,
-    cleartext: Ours,
-    md5: Ours,
-    scram: Ours,
-    public: Ours,
+    loopback: ByMethod,
+    public: ByMethod,
     _dir: tempfile::TempDir,
 }
 
@@ -60,13 +90,10 @@ impl World {
         let tls = TlsMaterial::generate(dir.path())?;
         let datasets = Datasets::create(dir.path())?;
         let oracle = Oracle::start(&datasets, &tls).await?;
-        let start = |kind| Ours::start(kind, &datasets, &tls, dir.path());
         Ok(World {
-            trusted: start(OursKind::LoopbackNoPassword).await?,
-            cleartext: start(OursKind::Password("cleartext")).await?,
-            md5: start(OursKind::Password("md5")).await?,
-            scram: start(OursKind::Password("scram-sha-256")).await?,
-            public: start(OursKind::Public).await?,
+            trusted: Ours::start(OursKind::LoopbackNoPassword, &datasets, &tls, dir.path()).await?,
+            loopback: ByMethod::start(OursKind::Password, &datasets, &tls, dir.path()).await?,
+            public: ByMethod::start(OursKind::Public, &datasets, &tls, dir.path()).await?,
             oracle,
             tls,
             _dir: dir,
@@ -87,11 +114,7 @@ impl World {
 
     /// The loopback DataPress with password auth `method`.
     fn with_auth(&self, method: &str) -> &Ours {
-        match method {
-            "md5" => &self.md5,
-            "scram-sha-256" => &self.scram,
-            _ => &self.cleartext,
-        }
+        self.loopback.get(method)
     }
 
     /// (DataPress target, oracle target) for a setup.
@@ -131,12 +154,17 @@ impl World {
                     self.target(o, "datapress", pw, mode),
                 )
             }
-            Setup::TlsPublic(mode) => (
-                self.target(self.public.port, "datapress", pw, mode),
+            Setup::TlsPublic(mode, method) => (
+                self.target(self.public.get(method).port, "datapress", pw, mode),
                 self.target(o, "tlsonly", pw, mode),
             ),
             Setup::PlaintextToTlsOnly => (
-                self.target(self.public.port, "datapress", pw, plain),
+                self.target(
+                    self.public.get("scram-sha-256").port,
+                    "datapress",
+                    pw,
+                    plain,
+                ),
                 self.target(o, "tlsonly", pw, plain),
             ),
         }

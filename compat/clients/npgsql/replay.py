@@ -23,6 +23,8 @@ compat/clients/python/client.py:
    "sslmode":"disable|require|verify-full","sslrootcert":..}
   {"op":"query","sql":"SELECT $1::int8","params":[1]}
   {"op":"metadata","call":"types"}   the type list Npgsql built at connect
+  {"op":"metadata","call":"dataset_types"}   each type of the served tables' columns, and
+                                     whether that list holds it
   {"op":"reset"}, {"op":"version"}, {"op":"close"}
 Replies: {"ok":true,"columns":[..],"rows":[[..]]} or
          {"ok":false,"error":{"sqlstate":"42P01" or null,"message":".."}}.
@@ -210,6 +212,14 @@ ORDER BY oid{sort_order};"""
 # "SELECT pg_advisory_unlock_all();" + "DISCARD SEQUENCES;" + "DISCARD TEMP", each
 # part included when the server supports it. This replay never prepares a
 # statement (Npgsql's default: Max Auto Prepare = 0), so it sends DISCARD ALL.
+# Not Npgsql's: the harness's own question, which types the served tables' columns have.
+DATASET_TYPES = (
+    "SELECT DISTINCT pg_catalog.format_type(a.atttypid, NULL) AS type, a.atttypid::int8 AS oid "
+    "FROM pg_catalog.pg_attribute a "
+    "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = 'public' AND a.attnum > 0 ORDER BY 1"
+)
 DISCARD_ALL = "DISCARD ALL"
 RESET_WITHOUT_DEALLOCATE = ("SET SESSION AUTHORIZATION DEFAULT;RESET ALL;CLOSE ALL;UNLISTEN *;"
                             "SELECT pg_advisory_unlock_all();DISCARD SEQUENCES;DISCARD TEMP")

@@ -12,7 +12,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 use super::{Client, Conn, Outcome, Param, Step};
-use crate::harness::{Target, TlsMode};
+use crate::harness::Target;
 
 /// Where the installers put interpreters and compiled programs.
 pub fn install_root() -> PathBuf {
@@ -338,11 +338,7 @@ impl Client for External {
 
     async fn connect(&self, target: &Target) -> Result<Box<dyn Conn>, Outcome> {
         let mut conn = self.spawn()?;
-        let sslmode = match target.tls {
-            TlsMode::Disable => "disable",
-            TlsMode::Require => "require",
-            TlsMode::VerifyFull => "verify-full",
-        };
+        let sslmode = target.tls.sslmode();
         let reply = conn
             .call(json!({
                 "op": "connect",

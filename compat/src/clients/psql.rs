@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use tokio::process::Command;
 
 use super::{Client, Conn, Outcome, Step};
-use crate::harness::{Target, TlsMode};
+use crate::harness::Target;
 
 /// psql from PostgreSQL 15.
 pub struct Psql;
@@ -94,11 +94,7 @@ fn sqlstate(stderr: &str) -> Option<String> {
 }
 
 fn dsn(target: &Target) -> String {
-    let sslmode = match target.tls {
-        TlsMode::Disable => "disable",
-        TlsMode::Require => "require",
-        TlsMode::VerifyFull => "verify-full",
-    };
+    let sslmode = target.tls.sslmode();
     format!(
         "host={} port={} user={} dbname={} password={} sslmode={sslmode} sslrootcert={}",
         target.host,

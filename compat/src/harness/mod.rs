@@ -18,6 +18,17 @@ pub enum TlsMode {
     VerifyFull,
 }
 
+impl TlsMode {
+    /// libpq's `sslmode` value for this mode.
+    pub fn sslmode(self) -> &'static str {
+        match self {
+            TlsMode::Disable => "disable",
+            TlsMode::Require => "require",
+            TlsMode::VerifyFull => "verify-full",
+        }
+    }
+}
+
 /// Where and as whom a client connects.
 #[derive(Debug, Clone)]
 pub struct Target {

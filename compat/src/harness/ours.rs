@@ -16,8 +16,9 @@ pub enum OursKind {
     LoopbackNoPassword,
     /// Loopback, password with the given auth method, TLS offered but optional.
     Password(&'static str),
-    /// Bound to 0.0.0.0 with password and TLS: plaintext clients are refused.
-    Public,
+    /// Bound to 0.0.0.0 with password (this auth method) and TLS: plaintext
+    /// clients are refused.
+    Public(&'static str),
 }
 
 /// A running DataPress.
@@ -36,16 +37,16 @@ impl Ours {
         tls: &TlsMaterial,
         dir: &Path,
     ) -> anyhow::Result<Ours> {
+        let with_password = |listen: &str, method: &str| {
+            format!(
+                "listen = \"{listen}\"\npassword = \"{PASSWORD}\"\nauth_method = \"{method}\"\ntls_cert = {:?}\ntls_key = {:?}\n",
+                tls.server_cert, tls.server_key
+            )
+        };
         let pgwire = match kind {
             OursKind::LoopbackNoPassword => "listen = \"127.0.0.1\"\n".to_string(),
-            OursKind::Password(method) => format!(
-                "listen = \"127.0.0.1\"\npassword = \"{PASSWORD}\"\nauth_method = \"{method}\"\ntls_cert = {:?}\ntls_key = {:?}\n",
-                tls.server_cert, tls.server_key
-            ),
-            OursKind::Public => format!(
-                "listen = \"0.0.0.0\"\npassword = \"{PASSWORD}\"\nauth_method = \"scram-sha-256\"\ntls_cert = {:?}\ntls_key = {:?}\n",
-                tls.server_cert, tls.server_key
-            ),
+            OursKind::Password(method) => with_password("127.0.0.1", method),
+            OursKind::Public(method) => with_password("0.0.0.0", method),
         };
         let mut toml = format!(
             "[server.pgwire]\nenabled = true\nport = 0\nusername = \"datapress\"\n{pgwire}\n"

@@ -34,6 +34,13 @@ pub fn cases() -> Vec<Case> {
                 metadata("indexes", Some("accidents")),
             ],
         ),
+        // The Npgsql replays: the type list loaded at connect covers every
+        // type the datasets' columns have (Power BI can't read a column otherwise).
+        Case::new(
+            "every dataset type is loaded",
+            setup,
+            vec![metadata("dataset_types", None)],
+        ),
         Case::new(
             "catalog tables describe the datasets",
             setup,

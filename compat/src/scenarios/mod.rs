@@ -26,8 +26,9 @@ pub enum Setup {
     /// Password auth over TLS in this mode, with this DataPress `auth_method`
     /// on loopback (oracle: SCRAM).
     Tls(crate::harness::TlsMode, &'static str),
-    /// SCRAM over TLS to the `0.0.0.0` listener (connecting through 127.0.0.1).
-    TlsPublic(crate::harness::TlsMode),
+    /// Password auth over TLS to a `0.0.0.0` listener with this DataPress
+    /// `auth_method` (connecting through 127.0.0.1; oracle: SCRAM, TLS only).
+    TlsPublic(crate::harness::TlsMode, &'static str),
     /// A plaintext client against a listener that requires TLS.
     PlaintextToTlsOnly,
 }

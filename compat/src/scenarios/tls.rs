@@ -29,19 +29,24 @@ pub fn cases() -> Vec<Case> {
             Setup::Tls(TlsMode::VerifyFull, "md5"),
             probe(),
         ),
-        Case::new(
-            "0.0.0.0 listener, sslmode=require",
-            Setup::TlsPublic(TlsMode::Require),
-            probe(),
-        ),
-        Case::new(
-            "0.0.0.0 listener, sslmode=verify-full",
-            Setup::TlsPublic(TlsMode::VerifyFull),
-            probe(),
-        ),
-        Case {
-            compare: Compare::CodeOnly,
-            ..Case::new("plaintext refused", Setup::PlaintextToTlsOnly, probe())
-        },
     ]
+    .into_iter()
+    .chain(
+        ["scram-sha-256", "md5", "cleartext"]
+            .into_iter()
+            .flat_map(|method| {
+                [TlsMode::Require, TlsMode::VerifyFull].map(|mode| {
+                    Case::new(
+                        &format!("0.0.0.0 listener, {}, {method}", mode.sslmode()),
+                        Setup::TlsPublic(mode, method),
+                        probe(),
+                    )
+                })
+            }),
+    )
+    .chain([Case {
+        compare: Compare::CodeOnly,
+        ..Case::new("plaintext refused", Setup::PlaintextToTlsOnly, probe())
+    }])
+    .collect()
 }

@@ -248,18 +248,47 @@ fn cstr(b: &mut BytesMut, s: &str) {
     b.put_u8(0);
 }
 
+/// A protocol 3.0 StartupMessage for `user`.
+pub fn startup_packet(user: &str) -> BytesMut {
+    let mut body = BytesMut::new();
+    body.put_i32(196_608);
+    cstr(&mut body, "user");
+    cstr(&mut body, user);
+    body.put_u8(0);
+    let mut packet = BytesMut::new();
+    packet.put_i32(body.len() as i32 + 4);
+    packet.put_slice(&body);
+    packet
+}
+
+/// Opens a PG 17 direct TLS connection (ALPN `postgresql`) to `addr`,
+/// trusting only the certificate `cert_der` for `localhost`.
+pub async fn direct_tls(
+    addr: SocketAddr,
+    cert_der: &[u8],
+) -> tokio_rustls::client::TlsStream<TcpStream> {
+    use tokio_rustls::rustls;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert_der.to_vec().into()).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"postgresql".to_vec()];
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .unwrap()
+}
+
 impl Raw {
     pub async fn connect(addr: SocketAddr, user: &str) -> Raw {
         let mut stream = TcpStream::connect(addr).await.unwrap();
-        let mut body = BytesMut::new();
-        body.put_i32(196_608);
-        cstr(&mut body, "user");
-        cstr(&mut body, user);
-        body.put_u8(0);
-        let mut packet = BytesMut::new();
-        packet.put_i32(body.len() as i32 + 4);
-        packet.put_slice(&body);
-        stream.write_all(&packet).await.unwrap();
+        stream.write_all(&startup_packet(user)).await.unwrap();
         let mut raw = Raw {
             stream,
             buf: BytesMut::new(),

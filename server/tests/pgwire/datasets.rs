@@ -76,7 +76,10 @@ async fn every_source_kind_is_served() {
     );
     let single = text("SELECT count(*) FROM accidents").await;
     let doubled = (single[0].parse::<i64>().unwrap() * 2).to_string();
-    assert_eq!(text("SELECT count(*) FROM parts").await, std::slice::from_ref(&doubled));
+    assert_eq!(
+        text("SELECT count(*) FROM parts").await,
+        std::slice::from_ref(&doubled)
+    );
     assert_eq!(text("SELECT count(*) FROM globbed").await, [doubled]);
     assert_eq!(
         text("SELECT count(*) FROM types").await,

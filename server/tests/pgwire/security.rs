@@ -4,13 +4,11 @@
 //! PKCS#1 and SEC1 key formats.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use bytes::{BufMut, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio_rustls::rustls;
 
-use crate::common::TestServer;
+use crate::common::{direct_tls, startup_packet, TestServer};
 
 const PASSWORD: &str = "s3cret-pass";
 
@@ -152,28 +150,8 @@ async fn a_channel_binding_downgrade_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let files = rcgen_cert(dir.path(), &rcgen::PKCS_ECDSA_P256_SHA256);
     let s = scram_server(&files, "").await;
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(files.der.clone().into()).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"postgresql".to_vec()];
-    let tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
-    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    let mut tls = tokio_rustls::TlsConnector::from(Arc::new(config))
-        .connect(name, tcp)
-        .await
-        .unwrap();
-    let mut startup = BytesMut::new();
-    startup.put_i32(0);
-    startup.put_i32(196_608);
-    startup.put_slice(b"user\0datapress\0\0");
-    let len = startup.len() as i32;
-    startup[..4].copy_from_slice(&len.to_be_bytes());
-    tls.write_all(&startup).await.unwrap();
+    let mut tls = direct_tls(s.addr, &files.der).await;
+    tls.write_all(&startup_packet("datapress")).await.unwrap();
     let offer = read_message(&mut tls).await;
     assert_eq!(offer.0, b'R');
     assert!(
@@ -223,13 +201,7 @@ async fn tls_required_on_loopback_refuses_plaintext_before_the_password() {
     );
     // The raw protocol shows the order: the first answer is FATAL 28000.
     let mut tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
-    let mut startup = BytesMut::new();
-    startup.put_i32(0);
-    startup.put_i32(196_608);
-    startup.put_slice(b"user\0datapress\0\0");
-    let len = startup.len() as i32;
-    startup[..4].copy_from_slice(&len.to_be_bytes());
-    tcp.write_all(&startup).await.unwrap();
+    tcp.write_all(&startup_packet("datapress")).await.unwrap();
     let (tag, body) = read_message(&mut tcp).await;
     assert_eq!(tag, b'E', "no authentication request comes first");
     let text = String::from_utf8_lossy(&body);

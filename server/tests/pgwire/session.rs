@@ -405,9 +405,7 @@ async fn protocol_3_2_is_negotiated_down_to_3_0() {
 
 #[tokio::test]
 async fn direct_tls_connections_are_accepted() {
-    use std::sync::Arc;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio_rustls::rustls;
     let dir = tempfile::tempdir().unwrap();
     let key = rcgen::KeyPair::generate().unwrap();
     let cert = rcgen::CertificateParams::new(vec!["localhost".into()])
@@ -418,25 +416,8 @@ async fn direct_tls_connections_are_accepted() {
     std::fs::write(&cert_path, cert.pem()).unwrap();
     std::fs::write(&key_path, key.serialize_pem()).unwrap();
     let s = TestServer::start(&format!("tls_cert = {cert_path:?}\ntls_key = {key_path:?}")).await;
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(cert.der().clone()).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"postgresql".to_vec()];
-    let tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
-    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    let mut tls = tokio_rustls::TlsConnector::from(Arc::new(config))
-        .connect(name, tcp)
-        .await
-        .unwrap();
-    let mut packet = vec![0, 0, 0, 0, 0, 3, 0, 0];
-    packet.extend_from_slice(b"user\0datapress\0\0");
-    let len = (packet.len() as i32).to_be_bytes();
-    packet[..4].copy_from_slice(&len);
+    let mut tls = direct_tls(s.addr, cert.der()).await;
+    let packet = startup_packet("datapress");
     tls.write_all(&packet).await.unwrap();
     let mut head = [0u8; 9];
     tls.read_exact(&mut head).await.unwrap();
