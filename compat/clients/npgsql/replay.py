@@ -1404,8 +1404,13 @@ class Npgsql:
     def metadata(self, call):
         if self.wire is None:
             raise Failure("Connection is not open")
+        if call == "dataset_types":
+            # Every type a column of the served tables has, and whether the type
+            # list Npgsql loaded at connect knows it (it can't read the column otherwise).
+            _, rows = self.query(DATASET_TYPES, [])
+            return ["type", "loaded"], [[name, str(int(oid) in self.types).lower()] for name, oid in rows]
         if call != "types":
-            raise NotSupported(f"not supported: metadata call {call!r} (the replay only reports the loaded types)")
+            raise NotSupported(f"not supported: metadata call {call!r} (the replay reports the loaded types only)")
         columns = ["nspname", "typname", "oid", "kind", "element_or_base", "detail"]
         return columns, [self.types[oid].row() for oid in sorted(self.types)]
 

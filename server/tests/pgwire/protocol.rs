@@ -266,3 +266,36 @@ async fn copy_to_stdout_streams_text_and_csv() {
     let all = read("COPY accidents TO STDOUT (FORMAT csv)").await;
     assert_eq!(all.lines().count(), 5000);
 }
+
+/// Flush makes the server send what it has without a Sync, and Bind can ask
+/// for a different format per result column.
+#[tokio::test]
+async fn flush_answers_before_sync_and_formats_are_per_column() {
+    let s = TestServer::start("").await;
+    let mut raw = s.raw().await;
+    raw.send(&[
+        parse("", "SELECT 1::int4 AS a, 2::int4 AS b, 'x' AS c", &[]),
+        bind("", "", &[], &[0, 1, 0]),
+        execute("", 0),
+        flush(),
+    ])
+    .await;
+    let mut tags = Vec::new();
+    let row = loop {
+        let m = raw.read().await.expect("an answer before any Sync");
+        tags.push(m.tag);
+        if m.tag == b'D' {
+            break m;
+        }
+    };
+    assert_eq!(tags, [b'1', b'2', b'D']);
+    // Three columns: "1" as text, 2 as a binary int4, "x" as text.
+    let mut expected = vec![0, 3];
+    expected.extend_from_slice(&[0, 0, 0, 1, b'1']);
+    expected.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 2]);
+    expected.extend_from_slice(&[0, 0, 0, 1, b'x']);
+    assert_eq!(&row.body[..], &expected[..]);
+    assert_eq!(raw.read().await.unwrap().tag, b'C');
+    raw.send(&[sync()]).await;
+    assert_eq!(raw.read().await.unwrap().tag, b'Z');
+}
