@@ -19,6 +19,7 @@ use datafusion::datasource::TableProvider;
 use datafusion::error::DataFusionError;
 
 use crate::config::{DatasetConfig, DatasetFormat};
+use crate::unsigned_widening::{widen_schema, WidenedTable};
 
 /// A dataset that could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -173,11 +174,21 @@ async fn load_table(
     if schema.fields().is_empty() {
         return Err("no files found, or the files have no columns".into());
     }
+    let widened = widen_schema(&schema);
+    // Parquet scans cast to the table's types; Arrow IPC scans need a wrapper.
+    let cast_while_scanning = !matches!(config.format, DatasetFormat::Arrow);
+    let schema = match &widened {
+        Some(w) if cast_while_scanning => Arc::clone(w),
+        _ => schema,
+    };
     let table_config = ListingTableConfig::new(url)
         .with_listing_options(options)
         .with_schema(schema);
     let table = ListingTable::try_new(table_config).map_err(|e| describe(&e))?;
-    Ok(Arc::new(table))
+    Ok(match widened {
+        Some(w) if !cast_while_scanning => Arc::new(WidenedTable::new(Arc::new(table), w)),
+        _ => Arc::new(table),
+    })
 }
 
 fn describe(e: &DataFusionError) -> String {

@@ -16,12 +16,13 @@ use crate::config::DatasetConfig;
 use crate::datasets::{DatasetError, DatasetSchema, Registry};
 
 /// DataFusion's analyzer rules between ours: untyped literals take the type
-/// of what they are compared with and subqueries leave sort keys before
-/// DataFusion's type coercion runs; integer arithmetic is made
-/// overflow-checked after it.
+/// of what they are compared with, text/number comparisons are refused and
+/// subqueries leave sort keys before DataFusion's type coercion runs; integer
+/// arithmetic is made overflow-checked after it.
 fn analyzer_rules() -> Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> {
     let mut rules: Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> = vec![
         Arc::new(crate::catalog::literal_types::LiteralTypes),
+        Arc::new(crate::comparison_types::RefuseTextNumberComparisons),
         Arc::new(crate::sort_subqueries::SubqueriesInSortKeys),
     ];
     rules.extend(datafusion::optimizer::Analyzer::new().rules);
@@ -51,6 +52,8 @@ impl Engine {
             .with_information_schema(false)
             .with_batch_size(8192);
         config.options_mut().sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
+        // `now()` is a timestamptz in PG: an instant, shown in the session's TimeZone.
+        config.options_mut().execution.time_zone = Some("+00:00".into());
         let mut runtime = RuntimeEnvBuilder::new();
         if let Some(limit) = memory_limit {
             runtime = runtime.with_memory_limit(limit, 1.0);
@@ -79,6 +82,18 @@ impl Engine {
             .with_analyzer_rules(analyzer_rules())
             .with_scalar_functions(SessionStateDefaults::default_scalar_functions())
             .build();
+        // PG's float8 `date_part` replaces DataFusion's; EXTRACT is its numeric twin.
+        for date_part in [
+            crate::date_part::DatePart::float8(),
+            crate::date_part::DatePart::numeric(),
+        ] {
+            datafusion::execution::FunctionRegistry::register_udf(
+                &mut template,
+                Arc::new(datafusion::logical_expr::ScalarUDF::new_from_impl(
+                    date_part,
+                )),
+            )?;
+        }
         datafusion::execution::FunctionRegistry::register_udaf(
             &mut template,
             Arc::new(crate::catalog::single_value::single_value()),

@@ -22,6 +22,7 @@ use super::pg_catalog::{
     PUBLIC_OID,
 };
 use crate::datasets::Registry;
+use crate::encode::types::pg_type_of_data_type;
 use crate::errors::{sqlstate, PgError};
 
 /// The `reg*` types a cast can name, each with its lookups.
@@ -125,8 +126,12 @@ impl RegType {
         }
     }
 
-    /// The name of the object with `oid`, or the number itself as PG prints an unknown one.
+    /// The name of the object with `oid`, or the number itself as PG prints an
+    /// unknown one; OID 0 (none) is `-`.
     fn name(self, registry: &Registry, oid: u32) -> String {
+        if oid == 0 {
+            return "-".into();
+        }
         let found = match self {
             RegType::Class => CATALOG_TABLE_OIDS
                 .iter()
@@ -706,10 +711,16 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
     ];
     for reg in RegType::ALL {
         let r = Arc::clone(registry);
+        // regtype values print as type names; the other reg types as OIDs.
+        let tag = if matches!(reg, RegType::Type) {
+            "regtype"
+        } else {
+            "oid"
+        };
         functions.push(u32_function(
             session,
             reg.to_oid_function(),
-            "oid",
+            tag,
             move |value| resolve(reg, &r, value).map(Some),
         ));
         let r = Arc::clone(registry);
@@ -731,9 +742,22 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
     functions.push(u32_function(session, "to_regclass", "oid", move |name| {
         Ok(RegType::Class.lookup(&r, name))
     }));
-    functions.push(u32_function(session, "to_regtype", "oid", |name| {
+    functions.push(u32_function(session, "to_regtype", "regtype", |name| {
         Ok(type_oid_by_name(name))
     }));
+    // `pg_typeof(x)`: the PG type x is sent as.
+    functions.push(typed_function(
+        session,
+        "pg_typeof",
+        TypeSignature::Any(1),
+        "regtype",
+        |_, args, _| {
+            let (pg_type, _) = pg_type_of_data_type(&args[0].data_type());
+            Ok(ColumnarValue::Scalar(ScalarValue::UInt32(Some(
+                pg_type.oid(),
+            ))))
+        },
+    ));
     // `::varchar`: the text, sent as PG's varchar.
     functions.push(typed_function(
         session,

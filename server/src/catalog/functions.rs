@@ -128,7 +128,7 @@ pub(super) fn typed_function(
         + Sync
         + 'static,
 ) -> ScalarUDF {
-    let return_type = if matches!(pg_type, "oid" | "xid") {
+    let return_type = if matches!(pg_type, "oid" | "xid" | "regtype") {
         DataType::UInt32
     } else {
         DataType::Utf8

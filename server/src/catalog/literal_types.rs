@@ -30,24 +30,14 @@ fn parse_bool(text: &str) -> Option<bool> {
 
 /// `'{a,b,NULL}'` as a one-dimensional array of `item`'s type.
 fn parse_array(text: &str, item: &FieldRef) -> Option<ScalarValue> {
-    let inner = text.trim().strip_prefix('{')?.strip_suffix('}')?;
-    let values = if inner.trim().is_empty() {
-        Vec::new()
-    } else {
-        inner
-            .split(',')
-            .map(|e| {
-                let e = e.trim();
-                if e.eq_ignore_ascii_case("null") {
-                    ScalarValue::try_from(item.data_type())
-                } else {
-                    ScalarValue::Utf8(Some(e.trim_matches('"').to_string()))
-                        .cast_to(item.data_type())
-                }
-            })
-            .collect::<Result<Vec<_>>>()
-            .ok()?
-    };
+    let values = crate::array_literal::elements(text)?
+        .into_iter()
+        .map(|e| match e {
+            None => ScalarValue::try_from(item.data_type()),
+            Some(v) => ScalarValue::Utf8(Some(v)).cast_to(item.data_type()),
+        })
+        .collect::<Result<Vec<_>>>()
+        .ok()?;
     let array = if values.is_empty() {
         datafusion::arrow::array::new_empty_array(item.data_type())
     } else {

@@ -451,19 +451,10 @@ fn conjunction(conditions: Vec<Expr>) -> Option<Expr> {
     })
 }
 
-/// `EXTRACT(field FROM x)` is numeric in PG (14+), `date_part` float8:
-/// the numeric of DataFusion's `date_part`, with PG's scale (6 for seconds
-/// and epochs, 3 for milliseconds, none for whole fields).
+/// `EXTRACT(field FROM x)` is numeric in PG (14+), `date_part` float8: see
+/// [`crate::date_part`].
 fn numeric_extract(field: &str, expr: &Expr) -> Option<Expr> {
-    let field = field.to_lowercase();
-    let scale = match field.as_str() {
-        "epoch" | "second" | "seconds" => 6,
-        "millisecond" | "milliseconds" => 3,
-        _ => 0,
-    };
-    parse_expr(&format!(
-        "CAST(date_part('{field}', {expr}) AS DECIMAL(38, {scale}))"
-    ))
+    parse_expr(&format!("pg_extract('{}', {expr})", field.to_lowercase()))
 }
 
 /// `ARRAY(SELECT x FROM … ORDER BY o)` as `(SELECT array_agg(x ORDER BY o) FROM …)`;
@@ -820,19 +811,49 @@ impl Rewriter {
                 }
             }
         }
-        // `x::pg_catalog.int2[]`: an array of a PG-only type name.
         if let DataType::Array(ArrayElemTypeDef::SquareBracket(element, size)) = data_type {
-            let standard = standard_type(&custom_type_name(element)?)?;
-            return Some(Expr::Cast {
-                kind: CastKind::Cast,
-                expr: Box::new(expr.clone()),
-                data_type: DataType::Array(ArrayElemTypeDef::SquareBracket(
-                    Box::new(standard),
-                    *size,
-                )),
-                array: false,
-                format: None,
-            });
+            // `x::pg_catalog.int2[]`: an array of a PG-only type name.
+            let mapped = match custom_type_name(element) {
+                // An OID is an unsigned 32-bit integer: `$1::oid[]` (asyncpg) is a list of them.
+                Some(name) if matches!(name.as_str(), "oid" | "regtype" | "regclass") => {
+                    Some(DataType::IntUnsigned(None))
+                }
+                Some(name) => standard_type(&name),
+                None => None,
+            };
+            let target = match mapped.clone() {
+                Some(standard) => {
+                    DataType::Array(ArrayElemTypeDef::SquareBracket(Box::new(standard), *size))
+                }
+                None => data_type.clone(),
+            };
+            // `'{1,2}'::int[]`: the literal's elements, each cast.
+            if let Expr::Value(ValueWithSpan {
+                value: Value::SingleQuotedString(text),
+                ..
+            }) = expr
+            {
+                let items: Vec<String> = crate::array_literal::elements(text)?
+                    .into_iter()
+                    .map(|e| match e {
+                        Some(v) => format!("'{}'", v.replace('\'', "''")),
+                        None => "NULL".into(),
+                    })
+                    .collect();
+                return parse_expr(&format!(
+                    "CAST(make_array({}) AS {target})",
+                    items.join(", ")
+                ));
+            }
+            if mapped.is_some() {
+                return Some(Expr::Cast {
+                    kind: CastKind::Cast,
+                    expr: Box::new(expr.clone()),
+                    data_type: target,
+                    array: false,
+                    format: None,
+                });
+            }
         }
         // `::varchar` (length or not): text that goes out typed varchar.
         if matches!(
@@ -1227,8 +1248,7 @@ mod tests {
         );
         assert_eq!(
             rewritten("SELECT extract(epoch FROM t.ts), EXTRACT(YEAR FROM t.d) FROM t"),
-            "SELECT CAST(date_part('epoch', t.ts) AS DECIMAL(38,6)), \
-             CAST(date_part('year', t.d) AS DECIMAL(38,0)) FROM t"
+            "SELECT pg_extract('epoch', t.ts), pg_extract('year', t.d) FROM t"
         );
         assert_eq!(
             rewritten("SELECT s FROM t, generate_series(0, t.n) s"),

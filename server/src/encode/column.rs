@@ -19,6 +19,7 @@ use datafusion::arrow::datatypes::{
 
 use super::binary::{write_numeric, PG_EPOCH_DAYS, PG_EPOCH_MICROS};
 use super::json::encode_json_column;
+use super::jsonb;
 use super::text;
 use super::types::{PgScalar, PgType};
 use super::{EncodeError, EncodeOptions, Format};
@@ -66,6 +67,9 @@ impl EncodedColumn {
     }
 }
 
+/// The version byte that starts jsonb's binary format.
+const JSONB_BINARY_VERSION: u8 = 1;
+
 /// Encodes every row of `array`, sent as `pg_type`, in `format`, appending to `out`.
 pub fn encode_column(
     array: &ArrayRef,
@@ -79,6 +83,21 @@ pub fn encode_column(
     let a = array.as_ref();
     if pg_type == PgType::Scalar(PgScalar::Json) {
         encode_json_column(array, opts, out);
+        return Ok(());
+    }
+    if pg_type == PgType::Scalar(PgScalar::Jsonb) {
+        let values = cast(a, &DataType::Utf8)?;
+        let strings = values.as_string::<i32>();
+        out.encode_each(values.as_ref(), |i, buf| {
+            if binary {
+                buf.push(JSONB_BINARY_VERSION);
+            }
+            let raw = strings.value(i).as_bytes();
+            // Text that is not JSON cannot come from PG; it is sent as it is.
+            if !jsonb::write_jsonb(raw, buf) {
+                buf.extend_from_slice(raw);
+            }
+        });
         return Ok(());
     }
     match a.data_type() {
@@ -110,9 +129,18 @@ pub fn encode_column(
                 }
             });
         }
-        D::UInt32 if pg_type == PgType::Scalar(PgScalar::Regproc) => {
-            // A function's OID; its text form is the function's name ("-" for none).
+        D::UInt32
+            if matches!(
+                pg_type,
+                PgType::Scalar(PgScalar::Regproc | PgScalar::Regtype)
+            ) =>
+        {
+            // A function's or type's OID; its text form is the name ("-" for none).
             let arr = a.as_primitive::<UInt32Type>();
+            let name_of = |oid| match pg_type {
+                PgType::Scalar(PgScalar::Regproc) => crate::catalog::builtin_procs::proc_name(oid),
+                _ => crate::catalog::builtin_types::format_type(oid, -1),
+            };
             out.encode_each(a, |i, buf| {
                 let oid = arr.value(i);
                 if binary {
@@ -120,7 +148,7 @@ pub fn encode_column(
                 } else if oid == 0 {
                     buf.push(b'-');
                 } else {
-                    match crate::catalog::builtin_procs::proc_name(oid) {
+                    match name_of(oid) {
                         Some(name) => buf.extend_from_slice(name.as_bytes()),
                         None => text::write_int(oid, buf),
                     }
@@ -215,7 +243,7 @@ pub fn encode_column(
         }
         D::Time64(TimeUnit::Nanosecond) => {
             let arr = a.as_primitive::<Time64NanosecondType>();
-            time_column(a, |i| arr.value(i) / 1000, binary, out);
+            time_column(a, |i| nanos_to_micros(arr.value(i)), binary, out);
         }
         D::Time64(_) => {
             let arr = a.as_primitive::<Time64MicrosecondType>();
@@ -238,7 +266,7 @@ pub fn encode_column(
                 }
                 TimeUnit::Nanosecond => {
                     let arr = a.as_primitive::<TimestampNanosecondType>();
-                    let f = |i| arr.value(i).div_euclid(1000);
+                    let f = |i| nanos_to_micros(arr.value(i));
                     timestamp_column(a, f, with_tz, binary, opts, out)
                 }
             }
@@ -259,7 +287,7 @@ pub fn encode_column(
             let arr = a.as_primitive::<IntervalMonthDayNanoType>();
             let f = |i| {
                 let v = arr.value(i);
-                (v.months, v.days, v.nanoseconds / 1000)
+                (v.months, v.days, nanos_to_micros(v.nanoseconds))
             };
             interval_column(a, f, binary, out);
         }
@@ -279,7 +307,7 @@ pub fn encode_column(
                 }
                 TimeUnit::Nanosecond => {
                     let arr = a.as_primitive::<DurationNanosecondType>();
-                    Box::new(move |i| arr.value(i) / 1000)
+                    Box::new(move |i| nanos_to_micros(arr.value(i)))
                 }
             };
             interval_column(a, |i| (0, 0, micros(i)), binary, out);
@@ -404,6 +432,17 @@ fn date_column(a: &dyn Array, days: impl Fn(usize) -> i64, binary: bool, out: &m
             text::write_date(d, buf);
         }
     });
+}
+
+/// Nanoseconds to PG's microseconds, rounded half away from zero as PG rounds
+/// fractional seconds on input.
+fn nanos_to_micros(nanos: i64) -> i64 {
+    let (micros, rest) = (nanos / 1000, nanos % 1000);
+    match rest {
+        500.. => micros + 1,
+        ..=-500 => micros - 1,
+        _ => micros,
+    }
 }
 
 fn time_column(

@@ -6,6 +6,7 @@ pub mod binary;
 pub mod column;
 pub mod copy;
 pub mod json;
+pub mod jsonb;
 pub mod rows;
 pub mod text;
 pub mod types;

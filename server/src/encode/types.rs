@@ -70,6 +70,8 @@ pub enum PgScalar {
     Uuid,
     /// `json`
     Json,
+    /// `jsonb` (text columns tagged with [`PG_TYPE_METADATA`] = `jsonb`)
+    Jsonb,
     /// `oid` (catalog columns; tagged with [`PG_TYPE_METADATA`] = `oid`)
     Oid,
     /// `xid`: a transaction id (catalog columns; tagged `xid`)
@@ -86,6 +88,8 @@ pub enum PgScalar {
     Name,
     /// `regproc`: a function's OID shown as its name (tagged `regproc`)
     Regproc,
+    /// `regtype`: a type's OID shown as its name (tagged `regtype`)
+    Regtype,
     /// `varchar` (catalog columns; tagged `varchar`)
     Varchar,
 }
@@ -114,6 +118,7 @@ impl PgScalar {
             PgScalar::Interval => oid::INTERVAL,
             PgScalar::Uuid => oid::UUID,
             PgScalar::Json => oid::JSON,
+            PgScalar::Jsonb => oid::JSONB,
             PgScalar::Oid => oid::OID,
             PgScalar::Xid => oid::XID,
             PgScalar::Aclitem => 1033,
@@ -122,6 +127,7 @@ impl PgScalar {
             PgScalar::Char => oid::CHAR,
             PgScalar::Name => oid::NAME,
             PgScalar::Regproc => 24,
+            PgScalar::Regtype => 2206,
             PgScalar::Varchar => oid::VARCHAR,
         }
     }
@@ -145,6 +151,7 @@ impl PgScalar {
             PgScalar::Interval => 1187,
             PgScalar::Uuid => 2951,
             PgScalar::Json => 199,
+            PgScalar::Jsonb => 3807,
             PgScalar::Oid => 1028,
             PgScalar::Xid => 1011,
             PgScalar::Aclitem => 1034,
@@ -153,6 +160,7 @@ impl PgScalar {
             PgScalar::Char => 1002,
             PgScalar::Name => 1003,
             PgScalar::Regproc => 1008,
+            PgScalar::Regtype => 2211,
             PgScalar::Varchar => 1015,
         }
     }
@@ -167,7 +175,8 @@ impl PgScalar {
             | PgScalar::Date
             | PgScalar::Oid
             | PgScalar::Xid
-            | PgScalar::Regproc => 4,
+            | PgScalar::Regproc
+            | PgScalar::Regtype => 4,
             PgScalar::Aclitem => 12,
             PgScalar::Int8
             | PgScalar::Float8
@@ -182,7 +191,8 @@ impl PgScalar {
             | PgScalar::PgNodeTree
             | PgScalar::Anyarray
             | PgScalar::Bytea
-            | PgScalar::Json => -1,
+            | PgScalar::Json
+            | PgScalar::Jsonb => -1,
         }
     }
 }
@@ -235,11 +245,13 @@ pub fn pg_type_of(field: &Field) -> (PgType, i32) {
         Some("oid") if number => return (PgType::Scalar(PgScalar::Oid), -1),
         Some("xid") if number => return (PgType::Scalar(PgScalar::Xid), -1),
         Some("regproc") if number => return (PgType::Scalar(PgScalar::Regproc), -1),
+        Some("regtype") if number => return (PgType::Scalar(PgScalar::Regtype), -1),
         // A numeric without a type modifier, whatever the Arrow decimal's precision.
         Some("numeric") if decimal => return (PgType::Scalar(PgScalar::Numeric), -1),
         Some("char") if text => return (PgType::Scalar(PgScalar::Char), -1),
         Some("name") if text => return (PgType::Scalar(PgScalar::Name), -1),
         Some("varchar") if text => return (PgType::Scalar(PgScalar::Varchar), -1),
+        Some("jsonb") if text => return (PgType::Scalar(PgScalar::Jsonb), -1),
         Some("aclitem") if text => return (PgType::Scalar(PgScalar::Aclitem), -1),
         Some("pg_node_tree") if text => return (PgType::Scalar(PgScalar::PgNodeTree), -1),
         Some("anyarray") if text => return (PgType::Scalar(PgScalar::Anyarray), -1),
@@ -256,7 +268,10 @@ pub fn pg_type_of_data_type(data_type: &DataType) -> (PgType, i32) {
         Boolean => scalar(PgScalar::Bool),
         Int8 | Int16 | UInt8 => scalar(PgScalar::Int2),
         Int32 | UInt16 => scalar(PgScalar::Int4),
-        Int64 | UInt32 => scalar(PgScalar::Int8),
+        Int64 => scalar(PgScalar::Int8),
+        // Datasets' UInt32 columns are read as Int64 (`datasets`), so a UInt32
+        // is a catalog OID, whatever expression it came through.
+        UInt32 => scalar(PgScalar::Oid),
         UInt64 => scalar(PgScalar::Numeric),
         Float16 | Float32 => scalar(PgScalar::Float4),
         Float64 => scalar(PgScalar::Float8),

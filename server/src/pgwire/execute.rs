@@ -178,6 +178,7 @@ impl Session {
     async fn plan_query(&mut self, query: &DfStatement) -> Result<(LogicalPlan, Shape), PgError> {
         let mut rewritten = query.clone();
         crate::catalog::rewrite::rewrite(&mut rewritten);
+        crate::float_literals::check(&rewritten)?;
         let plan = self
             .state
             .statement_to_plan(rewritten)

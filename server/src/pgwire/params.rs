@@ -2,6 +2,7 @@
 //! the plan expects, and the PG type OID we report for each parameter.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, TimeUnit};
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
@@ -15,10 +16,15 @@ use crate::errors::{sqlstate, PgError};
 
 /// The Arrow type a declared PG parameter type stands for.
 pub fn data_type_of_oid(type_oid: u32) -> Option<DataType> {
+    if let Some(element) = element_oid(type_oid) {
+        let item = data_type_of_oid(element)?;
+        return Some(DataType::List(Arc::new(Field::new_list_field(item, true))));
+    }
     Some(match type_oid {
         oid::BOOL => DataType::Boolean,
         oid::INT2 => DataType::Int16,
-        oid::INT4 | oid::OID => DataType::Int32,
+        oid::INT4 => DataType::Int32,
+        oid::OID => DataType::UInt32,
         oid::INT8 => DataType::Int64,
         oid::FLOAT4 => DataType::Float32,
         oid::FLOAT8 => DataType::Float64,
@@ -36,6 +42,26 @@ pub fn data_type_of_oid(type_oid: u32) -> Option<DataType> {
         oid::TIMESTAMP => DataType::Timestamp(TimeUnit::Microsecond, None),
         oid::TIMESTAMPTZ => DataType::Timestamp(TimeUnit::Microsecond, Some("+00:00".into())),
         oid::NUMERIC => DataType::Decimal128(38, 10),
+        _ => return None,
+    })
+}
+
+/// The element type of a one-dimensional array type we accept as a parameter.
+fn element_oid(array_oid: u32) -> Option<u32> {
+    Some(match array_oid {
+        1000 => oid::BOOL,
+        1005 => oid::INT2,
+        1007 => oid::INT4,
+        1016 => oid::INT8,
+        1021 => oid::FLOAT4,
+        1022 => oid::FLOAT8,
+        1009 => oid::TEXT,
+        1015 => oid::VARCHAR,
+        1028 => oid::OID,
+        1182 => oid::DATE,
+        1115 => oid::TIMESTAMP,
+        1185 => oid::TIMESTAMPTZ,
+        1231 => oid::NUMERIC,
         _ => return None,
     })
 }
@@ -129,6 +155,9 @@ pub fn decode(
             .unwrap_or(DataType::Utf8);
         return ScalarValue::try_from(&t).map_err(PgError::from);
     };
+    if let Some(DataType::List(item) | DataType::LargeList(item)) = target {
+        return decode_array(bytes, format, item.data_type());
+    }
     let natural = match format {
         Format::Text => {
             let text = std::str::from_utf8(bytes).map_err(|_| {
@@ -156,6 +185,91 @@ pub fn decode(
             .map_err(|_| invalid_input(pg_name(t), &natural.to_string())),
         _ => Ok(natural),
     }
+}
+
+/// An array parameter (text `{1,NULL,"a b"}` or PG's binary array format)
+/// as a list of `item` values. Only one-dimensional arrays exist here.
+fn decode_array(bytes: &[u8], format: Format, item: &DataType) -> Result<ScalarValue, PgError> {
+    let values = match format {
+        Format::Text => {
+            let text = std::str::from_utf8(bytes).map_err(|_| {
+                PgError::new(
+                    sqlstate::CHARACTER_NOT_IN_REPERTOIRE,
+                    "invalid byte sequence for encoding \"UTF8\"",
+                )
+            })?;
+            crate::array_literal::elements(text)
+                .ok_or_else(|| malformed_array(text))?
+                .into_iter()
+                .map(|e| match e {
+                    None => ScalarValue::try_from(item).map_err(PgError::from),
+                    Some(v) => cast_text(&v, item),
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        }
+        Format::Binary => binary_array_elements(bytes)?
+            .into_iter()
+            .map(|(element_oid, e)| decode(e, Format::Binary, element_oid, Some(item)))
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    Ok(ScalarValue::List(ScalarValue::new_list(
+        &values, item, true,
+    )))
+}
+
+fn malformed_array(text: &str) -> PgError {
+    PgError::new(
+        sqlstate::INVALID_TEXT_REPRESENTATION,
+        format!("malformed array literal: \"{text}\""),
+    )
+}
+
+/// The elements of PG's binary array format, each with the element type OID;
+/// `None` is NULL.
+fn binary_array_elements(bytes: &[u8]) -> Result<Vec<(u32, Option<&[u8]>)>, PgError> {
+    let bad = || {
+        PgError::new(
+            sqlstate::INVALID_BINARY_REPRESENTATION,
+            "incorrect binary data format in bind parameter (array)",
+        )
+    };
+    let mut rest = bytes;
+    let mut int = || -> Result<i32, PgError> {
+        let (head, tail) = rest.split_first_chunk::<4>().ok_or_else(bad)?;
+        rest = tail;
+        Ok(i32::from_be_bytes(*head))
+    };
+    let (dimensions, _has_nulls, element_oid) = (int()?, int()?, int()? as u32);
+    let count = match dimensions {
+        0 => 0,
+        1 => {
+            let (length, _lower_bound) = (int()?, int()?);
+            usize::try_from(length).map_err(|_| bad())?
+        }
+        _ => {
+            return Err(PgError::unsupported(
+                "multidimensional array parameters are not supported",
+            ))
+        }
+    };
+    let mut elements = Vec::with_capacity(count.min(bytes.len()));
+    for _ in 0..count {
+        let (head, tail) = rest.split_first_chunk::<4>().ok_or_else(bad)?;
+        let length = i32::from_be_bytes(*head);
+        rest = tail;
+        if length < 0 {
+            elements.push((element_oid, None));
+            continue;
+        }
+        let length = length as usize;
+        if rest.len() < length {
+            return Err(bad());
+        }
+        let (value, tail) = rest.split_at(length);
+        elements.push((element_oid, Some(value)));
+        rest = tail;
+    }
+    Ok(elements)
 }
 
 fn cast_text(text: &str, want: &DataType) -> Result<ScalarValue, PgError> {
@@ -222,9 +336,8 @@ fn decode_binary(bytes: &[u8], type_oid: u32) -> Result<ScalarValue, PgError> {
     Ok(match type_oid {
         oid::BOOL => ScalarValue::Boolean(Some(fixed::<1>(bytes, "boolean")?[0] != 0)),
         oid::INT2 => ScalarValue::Int16(Some(i16::from_be_bytes(fixed(bytes, "smallint")?))),
-        oid::INT4 | oid::OID => {
-            ScalarValue::Int32(Some(i32::from_be_bytes(fixed(bytes, "integer")?)))
-        }
+        oid::INT4 => ScalarValue::Int32(Some(i32::from_be_bytes(fixed(bytes, "integer")?))),
+        oid::OID => ScalarValue::UInt32(Some(u32::from_be_bytes(fixed(bytes, "oid")?))),
         oid::INT8 => ScalarValue::Int64(Some(i64::from_be_bytes(fixed(bytes, "bigint")?))),
         oid::FLOAT4 => ScalarValue::Float32(Some(f32::from_be_bytes(fixed(bytes, "real")?))),
         oid::FLOAT8 => {
@@ -347,6 +460,30 @@ mod tests {
         assert_eq!(v, ScalarValue::Int64(Some(7)));
         let e = decode(Some(&[1, 2]), Format::Binary, oid::INT4, None).unwrap_err();
         assert_eq!(e.code, "22P03");
+    }
+
+    #[test]
+    fn array_parameters_decode_from_text_and_binary() {
+        let item = Field::new_list_field(DataType::Int64, true);
+        let target = DataType::List(Arc::new(item));
+        let text = decode(Some(b"{1, NULL ,\"3\"}"), Format::Text, 0, Some(&target)).unwrap();
+        assert_eq!(text.to_string(), "[1, , 3]");
+        let mut binary = Vec::new();
+        for v in [1i32, 1, 23, 2, 1, 4, 7, -1] {
+            binary.extend_from_slice(&v.to_be_bytes());
+        }
+        let list = decode(Some(&binary), Format::Binary, 1007, Some(&target)).unwrap();
+        assert_eq!(list.to_string(), "[7, ]");
+        let empty = decode(Some(&[0; 12]), Format::Binary, 1007, Some(&target)).unwrap();
+        assert_eq!(empty.to_string(), "[]");
+        for bad in ["1,2", "{1,,2}", "{1", "{{1}}"] {
+            let e = decode(Some(bad.as_bytes()), Format::Text, 0, Some(&target)).unwrap_err();
+            assert_eq!(e.code, "22P02", "{bad}");
+        }
+        assert_eq!(
+            reported_oid(0, None, Some(&data_type_of_oid(1028).unwrap())),
+            1028
+        );
     }
 
     #[test]

@@ -233,3 +233,60 @@ async fn row_description_carries_table_oid_and_column_number() {
     assert_eq!(stmt.columns()[0].column_id(), Some(city.1));
     assert_eq!(stmt.columns()[1].table_oid(), None);
 }
+
+/// asyncpg's type introspection binds `$1::oid[]` and reads OIDs that went
+/// through CASE, array_agg and scalar subqueries: they stay `oid`, and
+/// regtype prints names (`-` for none), as in PostgreSQL.
+#[tokio::test]
+async fn oids_stay_oids_through_expressions_and_oid_array_parameters() {
+    use tokio_postgres::types::Type;
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    let stmt = c
+        .prepare("SELECT typname FROM pg_type WHERE oid = ANY($1::oid[]) ORDER BY 1")
+        .await
+        .unwrap();
+    assert_eq!(stmt.params(), [Type::OID_ARRAY]);
+    let rows = c.query(&stmt, &[&vec![23u32, 25]]).await.unwrap();
+    let names: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    assert_eq!(names, ["int4", "text"]);
+    let rows = c
+        .simple_query("SELECT typname FROM pg_type WHERE oid = ANY('{16,17}'::oid[]) ORDER BY 1")
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 4, "RowDescription, two rows, CommandComplete");
+    let stmt = c
+        .prepare(
+            "SELECT CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE NULL END, \
+             (SELECT array_agg(a.atttypid) FROM pg_attribute a WHERE a.attrelid = 'accidents'::regclass), \
+             t.typelem::regtype, 0::regtype, pg_typeof(t.typlen) \
+             FROM pg_type t WHERE t.typname = '_int8'",
+        )
+        .await
+        .unwrap();
+    let types: Vec<Type> = stmt.columns().iter().map(|c| c.type_().clone()).collect();
+    assert_eq!(
+        types,
+        [
+            Type::OID,
+            Type::OID_ARRAY,
+            Type::REGTYPE,
+            Type::REGTYPE,
+            Type::REGTYPE
+        ]
+    );
+    let rows = c
+        .simple_query(
+            "SELECT t.typelem::regtype, 0::regtype, pg_typeof(t.typlen) \
+             FROM pg_type t WHERE t.typname = '_int8'",
+        )
+        .await
+        .unwrap();
+    let tokio_postgres::SimpleQueryMessage::Row(row) = &rows[1] else {
+        panic!("expected a row: {rows:?}");
+    };
+    assert_eq!(
+        (row.get(0), row.get(1), row.get(2)),
+        (Some("bigint"), Some("-"), Some("smallint"))
+    );
+}

@@ -90,6 +90,15 @@ pub fn write_types_file(path: &std::path::Path) {
         Field::new("a", DataType::Int32, true),
         Field::new("b", DataType::Utf8, true),
     ]);
+    let jsonb_meta =
+        std::collections::HashMap::from([("datapress.pg_type".to_string(), "jsonb".to_string())]);
+    let mut map = MapBuilder::new(None, StringBuilder::new(), Int32Builder::new());
+    map.keys().append_value("k");
+    map.values().append_value(1);
+    map.append(true).unwrap();
+    map.append(false).unwrap();
+    let map = map.finish();
+    let map_type = map.data_type().clone();
     let schema = Arc::new(Schema::new(vec![
         Field::new("b", DataType::Boolean, true),
         Field::new("i2", DataType::Int16, true),
@@ -128,12 +137,56 @@ pub fn write_types_file(path: &std::path::Path) {
             true,
         ),
         Field::new("uuid", DataType::FixedSizeBinary(16), true).with_metadata(uuid_meta),
+        Field::new("i1", DataType::Int8, true),
+        Field::new("u16", DataType::UInt16, true),
+        Field::new("u32", DataType::UInt32, true),
+        Field::new("d256", DataType::Decimal256(45, 5), true),
+        Field::new("lu", DataType::LargeUtf8, true),
+        Field::new("uv", DataType::Utf8View, true),
+        Field::new("lby", DataType::LargeBinary, true),
+        Field::new("d64", DataType::Date64, true),
+        Field::new("t32", DataType::Time32(TimeUnit::Millisecond), true),
+        Field::new("t64ns", DataType::Time64(TimeUnit::Nanosecond), true),
+        Field::new("tss", DataType::Timestamp(TimeUnit::Second, None), true),
+        Field::new(
+            "tsms",
+            DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
+            true,
+        ),
+        Field::new(
+            "tsns",
+            DataType::Timestamp(TimeUnit::Nanosecond, None),
+            true,
+        ),
+        Field::new("dur", DataType::Duration(TimeUnit::Microsecond), true),
+        Field::new(
+            "larr",
+            DataType::LargeList(Arc::new(Field::new("item", DataType::Int64, true))),
+            true,
+        ),
+        Field::new(
+            "farr",
+            DataType::FixedSizeList(Arc::new(Field::new("item", DataType::Int16, true)), 2),
+            true,
+        ),
+        Field::new("map", map_type.clone(), true),
+        Field::new("js", DataType::Utf8, true).with_metadata(jsonb_meta),
     ]));
     // 2024-01-15 10:30:00.41246 UTC
     let ts = 1_705_314_600_412_460i64;
     let mut arr = ListBuilder::new(Int32Builder::new());
     arr.append_value([Some(1), None, Some(3)]);
     arr.append_null();
+    let mut larr = LargeListBuilder::new(Int64Builder::new());
+    larr.append_value([Some(10), Some(-20)]);
+    larr.append_null();
+    let mut farr = FixedSizeListBuilder::new(Int16Builder::new(), 2);
+    farr.values().append_value(1);
+    farr.values().append_null();
+    farr.append(true);
+    farr.values().append_null();
+    farr.values().append_null();
+    farr.append(false);
     let mut tarr = ListBuilder::new(StringBuilder::new());
     tarr.append_value([Some("a b"), Some("x")]);
     tarr.append_null();
@@ -183,6 +236,47 @@ pub fn write_types_file(path: &std::path::Path) {
         Arc::new(st),
         Arc::new(dict),
         Arc::new(uuid),
+        Arc::new(Int8Array::from(vec![Some(-128), None])),
+        Arc::new(UInt16Array::from(vec![Some(65_535), None])),
+        Arc::new(UInt32Array::from(vec![Some(4_294_967_295), None])),
+        Arc::new(
+            Decimal256Array::from(vec![
+                Some(i256::from_string("-1234567890123456789012345678901234567890").unwrap()),
+                None,
+            ])
+            .with_precision_and_scale(45, 5)
+            .unwrap(),
+        ),
+        Arc::new(LargeStringArray::from(vec![Some("large"), None])),
+        Arc::new(StringViewArray::from(vec![
+            Some("a view longer than twelve"),
+            None,
+        ])),
+        Arc::new(LargeBinaryArray::from(vec![Some(&[0x00, 0xff][..]), None])),
+        Arc::new(Date64Array::from(vec![Some(1_709_164_800_000), None])), // 2024-02-29
+        Arc::new(Time32MillisecondArray::from(vec![Some(49_530_500), None])),
+        // 13:45:30.5000015 rounds to the microsecond, as PG's input does.
+        Arc::new(Time64NanosecondArray::from(vec![
+            Some(49_530_500_001_500),
+            None,
+        ])),
+        Arc::new(TimestampSecondArray::from(vec![Some(ts / 1_000_000), None])),
+        Arc::new(TimestampMillisecondArray::from(vec![Some(ts / 1000), None]).with_timezone("UTC")),
+        Arc::new(TimestampNanosecondArray::from(vec![
+            Some(ts * 1000 + 789),
+            None,
+        ])),
+        Arc::new(DurationMicrosecondArray::from(vec![
+            Some(93_784_000_005),
+            None,
+        ])),
+        Arc::new(larr.finish()),
+        Arc::new(farr.finish()),
+        Arc::new(map),
+        Arc::new(StringArray::from(vec![
+            Some(r#"{"b": [1, 2.50], "aa": null, "a": "x"}"#),
+            None,
+        ])),
     ];
     let batch = RecordBatch::try_new(Arc::clone(&schema), columns).unwrap();
     let mut writer = FileWriter::try_new(File::create(path).unwrap(), &schema).unwrap();

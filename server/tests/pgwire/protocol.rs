@@ -181,6 +181,15 @@ async fn errors_carry_postgres_sqlstates() {
         ("SELECT 40000::int2", "22003"),
         ("SELECT id * 9223372036854775807 FROM accidents", "22003"),
         ("SELECT vehicles + 2147483647::int4 FROM accidents", "22003"),
+        // PG has no text = integer operator; an untyped literal is not text.
+        ("SELECT 'a'::text = 1", "42883"),
+        ("SELECT count(*) FROM accidents WHERE city = 1", "42883"),
+        (
+            "SELECT count(*) FROM accidents WHERE 2.5 < severity",
+            "42883",
+        ),
+        ("SELECT date_part('nope', now())", "22023"),
+        ("SELECT 1e400::float8", "22003"),
     ] {
         let err = c.simple_query(sql).await.unwrap_err();
         let db = err.as_db_error().unwrap_or_else(|| panic!("{sql}: {err}"));
@@ -197,6 +206,79 @@ async fn errors_carry_postgres_sqlstates() {
         .unwrap();
     assert_eq!(row.get::<_, i32>(0), 2_147_483_647, "no overflow, no error");
     assert_eq!(row.columns()[1].name(), "twice");
+    let messages = [
+        (
+            "SELECT 'a'::text = 1",
+            "operator does not exist: text = integer",
+        ),
+        (
+            "SELECT date_part('nope', now())",
+            "unit \"nope\" not recognized for type timestamp with time zone",
+        ),
+        (
+            "SELECT 1e400::float8",
+            "\"1e400\" is out of range for type double precision",
+        ),
+    ];
+    for (sql, message) in messages {
+        let err = c.simple_query(sql).await.unwrap_err();
+        assert_eq!(err.as_db_error().unwrap().message(), message, "{sql}");
+    }
+    // Untyped literals compare with numbers, as in PG.
+    let row = c
+        .query_one(
+            "SELECT count(*) FILTER (WHERE id = '5'), '5' = 5 FROM accidents",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!((row.get::<_, i64>(0), row.get::<_, bool>(1)), (1, true));
+}
+
+#[tokio::test]
+async fn date_part_is_float8_with_fractional_seconds_as_in_postgres() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    // Expected values as PostgreSQL 15 prints them.
+    let ts = "timestamp '2024-01-15 10:30:05.25'";
+    let sql = format!(
+        "SELECT date_part('second', {ts}), date_part('milliseconds', {ts}), \
+         date_part('us', {ts}), date_part('century', date '2024-02-29'), \
+         date_part('decade', {ts}), date_part('millennium', {ts}), date_part('year', {ts}), \
+         extract(second from {ts}), date_part('dow', date '2024-02-29'), \
+         date_part('epoch', {ts}), date_part('hour', time '13:45:30.5'), \
+         pg_typeof(now())"
+    );
+    let messages = c.simple_query(&sql).await.unwrap();
+    let row = messages
+        .iter()
+        .find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => Some(r),
+            _ => None,
+        })
+        .expect("a row");
+    let values: Vec<&str> = (0..row.len()).map(|i| row.get(i).unwrap()).collect();
+    assert_eq!(
+        values,
+        [
+            "5.25",
+            "5250",
+            "5250000",
+            "21",
+            "202",
+            "3",
+            "2024",
+            "5.250000",
+            "4",
+            "1705314605.25",
+            "13",
+            "timestamp with time zone"
+        ]
+    );
+    let stmt = c.prepare(&sql).await.unwrap();
+    let types: Vec<u32> = stmt.columns().iter().map(|c| c.type_().oid()).collect();
+    assert_eq!(types[..7], [701; 7], "date_part is double precision");
+    assert_eq!(types[7], 1700, "EXTRACT is numeric");
 }
 
 #[tokio::test]

@@ -39,6 +39,24 @@ const COLUMNS: &[(&str, &str, u32)] = &[
     ("st", "{\"a\":1,\"b\":\"x\\\"y\"}", 114),
     ("dict", "red", 25),
     ("uuid", "00010203-0405-0607-0809-0a0b0c0d0e0f", 2950),
+    ("i1", "-128", 21),
+    ("u16", "65535", 23),
+    ("u32", "4294967295", 20),
+    ("d256", "-12345678901234567890123456789012345.67890", 1700),
+    ("lu", "large", 25),
+    ("uv", "a view longer than twelve", 25),
+    ("lby", "\\x00ff", 17),
+    ("d64", "2024-02-29", 1082),
+    ("t32", "13:45:30.5", 1083),
+    ("t64ns", "13:45:30.500002", 1083),
+    ("tss", "2024-01-15 10:30:00", 1114),
+    ("tsms", "2024-01-15 10:30:00.412+00", 1184),
+    ("tsns", "2024-01-15 10:30:00.412461", 1114),
+    ("dur", "26:03:04.000005", 1186),
+    ("larr", "{10,-20}", 1016),
+    ("farr", "{1,NULL}", 1005),
+    ("map", "{\"k\":1}", 114),
+    ("js", "{\"a\": \"x\", \"b\": [1, 2.50], \"aa\": null}", 3802),
 ];
 
 #[tokio::test]
@@ -109,6 +127,55 @@ async fn every_type_has_postgres_binary_output() {
     assert_eq!(raw("arr"), arr);
     assert_eq!(raw("uuid"), (0u8..16).collect::<Vec<u8>>());
     assert_eq!(raw("dict"), b"red");
+    assert_eq!(raw("i1"), (-128i16).to_be_bytes());
+    assert_eq!(raw("u16"), 65_535i32.to_be_bytes());
+    assert_eq!(raw("u32"), 4_294_967_295i64.to_be_bytes());
+    // numeric -12345678901234567890123456789012345.67890: weight 8, sign -,
+    // dscale 5, ten base-10000 digits (the trailing zero group is dropped).
+    let mut d256 = Vec::new();
+    for v in [
+        10u16, 8, 0x4000, 5, 123, 4567, 8901, 2345, 6789, 123, 4567, 8901, 2345, 6789,
+    ] {
+        d256.extend_from_slice(&v.to_be_bytes());
+    }
+    assert_eq!(raw("d256"), d256);
+    assert_eq!(raw("lu"), b"large");
+    assert_eq!(raw("uv"), b"a view longer than twelve");
+    assert_eq!(raw("lby"), [0x00, 0xff]);
+    assert_eq!(raw("d64"), raw("dt"));
+    assert_eq!(raw("t32"), raw("tm"));
+    assert_eq!(raw("t64ns"), 49_530_500_002i64.to_be_bytes());
+    assert_eq!(raw("tss"), (pg_micros - 412_460).to_be_bytes());
+    assert_eq!(raw("tsms"), (pg_micros - 460).to_be_bytes());
+    assert_eq!(raw("tsns"), (pg_micros + 1).to_be_bytes());
+    // interval: microseconds, days 0, months 0
+    let mut dur = 93_784_000_005i64.to_be_bytes().to_vec();
+    dur.extend_from_slice(&[0; 8]);
+    assert_eq!(raw("dur"), dur);
+    // int8[]: ndim 1, no nulls, elem oid 20, dim 2, lbound 1, then elements.
+    let mut larr = Vec::new();
+    for v in [1i32, 0, 20, 2, 1] {
+        larr.extend_from_slice(&v.to_be_bytes());
+    }
+    for v in [10i64, -20] {
+        larr.extend_from_slice(&8i32.to_be_bytes());
+        larr.extend_from_slice(&v.to_be_bytes());
+    }
+    assert_eq!(raw("larr"), larr);
+    // int2[] {1,NULL}
+    let mut farr = Vec::new();
+    for v in [1i32, 1, 21, 2, 1, 2] {
+        farr.extend_from_slice(&v.to_be_bytes());
+    }
+    farr.extend_from_slice(&1i16.to_be_bytes());
+    farr.extend_from_slice(&(-1i32).to_be_bytes());
+    assert_eq!(raw("farr"), farr);
+    assert_eq!(raw("map"), br#"{"k":1}"#);
+    // jsonb binary: version 1, then the text.
+    assert_eq!(
+        raw("js"),
+        b"\x01{\"a\": \"x\", \"b\": [1, 2.50], \"aa\": null}"
+    );
     let decoded: (
         bool,
         i64,
