@@ -174,28 +174,7 @@ impl World {
 /// Cells known to fail, each with the open issue that covers it. They are
 /// shown as failures in COMPAT.md but do not fail the test run; a listed cell
 /// that starts passing does, so the list cannot go stale.
-pub const KNOWN_GAPS: &[(&str, &str, &str)] = &[
-    (
-        "Python asyncpg",
-        "types",
-        "asyncpg's type introspection casts a parameter to oid[] and recurses over pg_type/pg_range with composite rows; the oid[] parameter and its recursive CTE do not plan yet (issue 6)",
-    ),
-    (
-        "Python sqlalchemy-asyncpg",
-        "types",
-        "the same asyncpg type introspection as the asyncpg row (issue 6)",
-    ),
-    (
-        "Python sqlalchemy-asyncpg",
-        "catalog",
-        "inspector.get_pk_constraint: asyncpg is told a parameter of SQLAlchemy's primary-key query (the generate_subscripts dimension inside a joined derived table) is text and refuses the integer it binds (issue 6)",
-    ),
-    (
-        "Python psycopg",
-        "bi-profiles",
-        "pgAdmin's role query puts a recursive CTE correlated with the outer row inside ARRAY(subquery); DataFusion's planner rejects the correlated recursive term (issue 6)",
-    ),
-];
+pub const KNOWN_GAPS: &[(&str, &str, &str)] = &[];
 
 /// The known-gap reason of a cell, if it is listed.
 pub fn known_gap(client: &str, scenario: &str) -> Option<&'static str> {

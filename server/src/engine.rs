@@ -15,12 +15,14 @@ use crate::catalog::functions::{session_functions, SessionInfo};
 use crate::config::DatasetConfig;
 use crate::datasets::{DatasetError, DatasetSchema, Registry};
 
-/// DataFusion's analyzer rules between ours: untyped literals take the type
+/// DataFusion's analyzer rules between ours: correlated recursive CTEs are
+/// kept from decorrelation, untyped literals take the type
 /// of what they are compared with, text/number comparisons are refused and
 /// subqueries leave sort keys before DataFusion's type coercion runs; integer
 /// arithmetic is made overflow-checked after it.
 fn analyzer_rules() -> Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> {
     let mut rules: Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> = vec![
+        Arc::new(crate::correlated_recursion::MarkCorrelatedRecursion),
         Arc::new(crate::catalog::literal_types::LiteralTypes),
         Arc::new(crate::comparison_types::RefuseTextNumberComparisons),
         Arc::new(crate::sort_subqueries::SubqueriesInSortKeys),

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod checked_arithmetic;
 pub mod comparison_types;
 pub mod config;
+pub mod correlated_recursion;
 pub mod datasets;
 pub mod date_part;
 pub mod encode;

@@ -866,6 +866,23 @@ impl Rewriter {
         if let Some(reg) = RegType::from_type_name(&name) {
             return Some(call(reg.to_oid_function(), vec![expr.clone()]));
         }
+        // `$1::oid`: the parameter is an OID (so the client is told so), not text to look up.
+        let placeholder = matches!(
+            expr,
+            Expr::Value(ValueWithSpan {
+                value: Value::Placeholder(_),
+                ..
+            })
+        );
+        if placeholder && name == "oid" {
+            return Some(Expr::Cast {
+                kind: CastKind::Cast,
+                expr: Box::new(expr.clone()),
+                data_type: DataType::IntUnsigned(None),
+                array: false,
+                format: None,
+            });
+        }
         let input = match name.as_str() {
             "oid" => Some("pg_oid"),
             "xid" => Some("pg_xid"),
@@ -1123,6 +1140,10 @@ mod tests {
             "SELECT pg_regclass_name(c.oid) FROM pg_catalog.pg_class c"
         );
         assert_eq!(rewritten("SELECT '1'::oid"), "SELECT pg_oid('1')");
+        assert_eq!(
+            rewritten("SELECT $1::oid, $2::oid[]"),
+            "SELECT CAST($1 AS INT UNSIGNED), CAST($2 AS INT UNSIGNED[])"
+        );
         assert_eq!(rewritten("SELECT 'x'::name"), "SELECT CAST('x' AS TEXT)");
     }
 

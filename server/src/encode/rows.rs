@@ -1,7 +1,8 @@
 //! RowDescription and DataRow messages for a query result.
 
 use bytes::{BufMut, BytesMut};
-use datafusion::arrow::datatypes::Schema;
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
 
 use super::column::{encode_column, EncodedColumn};
@@ -31,6 +32,10 @@ pub struct ResultColumn {
     pub typmod: i32,
     /// Text or binary.
     pub format: Format,
+    /// The Arrow type the column was described with. The engine's batches can
+    /// carry another (a CASE the logical plan types UInt32 may compute Int64):
+    /// such a column is cast back, so the bytes always match RowDescription.
+    pub data_type: DataType,
 }
 
 /// Describes and encodes the batches of one result with fixed names and formats.
@@ -61,6 +66,7 @@ impl ResultEncoder {
                     pg_type,
                     typmod,
                     format: formats.get(i).copied().unwrap_or_default(),
+                    data_type: field.data_type().clone(),
                 }
             })
             .collect::<Vec<_>>();
@@ -129,7 +135,12 @@ impl ResultEncoder {
             .zip(&mut self.encoded)
         {
             out.clear();
-            encode_column(array, col.pg_type, col.format, &self.opts, out)?;
+            if array.data_type() == &col.data_type {
+                encode_column(array, col.pg_type, col.format, &self.opts, out)?;
+            } else {
+                let described = cast(array, &col.data_type)?;
+                encode_column(&described, col.pg_type, col.format, &self.opts, out)?;
+            }
         }
         Ok(())
     }

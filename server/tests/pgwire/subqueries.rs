@@ -114,3 +114,16 @@ async fn subqueries_in_order_by_sort_the_rows() {
         ]
     );
 }
+
+/// pgAdmin's role query: a recursive CTE whose anchor is correlated with the
+/// outer row, inside `ARRAY(subquery)`; the answers are PostgreSQL 15's.
+#[tokio::test]
+async fn recursive_ctes_correlated_with_the_outer_row_run_per_row() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    let sql = "SELECT ARRAY(WITH RECURSIVE c(k) AS (\
+                 SELECT v.k FROM (VALUES (1), (2), (3)) v(k) WHERE v.k = t.n \
+                 UNION ALL SELECT c.k + 1 FROM c WHERE c.k < 4) SELECT k FROM c ORDER BY k) \
+               FROM (VALUES (1), (3), (9)) t(n) ORDER BY t.n";
+    assert_eq!(values(&c, sql).await, some(&["{1,2,3,4}", "{3,4}", "{}"]));
+}
