@@ -15,7 +15,9 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, AsArray, Float64Array, Int64Array};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Int64Type, TimeUnit};
+use datafusion::arrow::datatypes::{
+    DataType, Field, Int32Type, Int64Type, IntervalMonthDayNanoType, IntervalUnit, TimeUnit,
+};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::{
@@ -187,6 +189,20 @@ impl DatePart {
     }
 }
 
+/// The time part of an interval argument in nanoseconds, if it is an interval.
+fn interval_nanos(args: &ScalarFunctionArgs) -> Result<Option<Int64Array>> {
+    let value = args.args[1].to_array(args.number_rows.max(1))?;
+    if !matches!(value.data_type(), DataType::Interval(_)) {
+        return Ok(None);
+    }
+    let value = cast(&value, &DataType::Interval(IntervalUnit::MonthDayNano))?;
+    Ok(Some(
+        value
+            .as_primitive::<IntervalMonthDayNanoType>()
+            .unary(|v| v.nanoseconds),
+    ))
+}
+
 /// The value argument as microseconds since 1970, if it is a timestamp or a date.
 fn epoch_micros(args: &ScalarFunctionArgs) -> Result<Option<Int64Array>> {
     let value = args.args[1].to_array(args.number_rows.max(1))?;
@@ -243,12 +259,16 @@ impl ScalarUDFImpl for DatePart {
             .into_datafusion());
         };
         let values: Float64Array = match kind {
-            Unit::FractionalSeconds { divisor, .. } => {
-                let nanos = self.native(&args, "nanosecond")?;
-                nanos
-                    .as_primitive::<Int64Type>()
-                    .unary(|n| n as f64 / divisor)
-            }
+            Unit::FractionalSeconds { divisor, .. } => match interval_nanos(&args)? {
+                // An interval's seconds field: its time part within the minute.
+                Some(nanos) => nanos.unary(|n| (n % 60_000_000_000) as f64 / divisor),
+                None => {
+                    let nanos = self.native(&args, "nanosecond")?;
+                    nanos
+                        .as_primitive::<Int64Type>()
+                        .unary(|n| n as f64 / divisor)
+                }
+            },
             Unit::OfYear(of_year) => {
                 let years = self.native(&args, "year")?;
                 years

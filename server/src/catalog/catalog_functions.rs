@@ -18,8 +18,8 @@ use super::builtin_procs::proc_oid;
 use super::builtin_types::{format_type, type_oid_by_name};
 use super::functions::{function, map_text_rows, typed_function, SessionInfo};
 use super::pg_catalog::{
-    CATALOG_TABLE_OIDS, DATABASE_OWNER_OID, INFORMATION_SCHEMA_OID, OWNER_OID, PG_CATALOG_OID,
-    PUBLIC_OID,
+    catalog_relations, CatalogRelation, DATABASE_OWNER_OID, INFORMATION_SCHEMA_OID, OWNER_OID,
+    PG_CATALOG_OID, PUBLIC_OID,
 };
 use crate::datasets::Registry;
 use crate::encode::types::pg_type_of_data_type;
@@ -100,12 +100,17 @@ impl RegType {
                     Some((s, t)) => (Some(unquoted(s)), unquoted(t)),
                     None => (None, unquoted(name)),
                 };
-                let catalog = CATALOG_TABLE_OIDS
-                    .iter()
-                    .find(|(n, _)| {
-                        *n == table && schema.as_deref().is_none_or(|s| s == "pg_catalog")
-                    })
-                    .map(|(_, oid)| *oid);
+                // Unqualified names find pg_catalog first, as PG's search path does.
+                let namespace = |r: &CatalogRelation| match schema.as_deref() {
+                    None => r.namespace == PG_CATALOG_OID,
+                    Some("pg_catalog") => r.namespace == PG_CATALOG_OID,
+                    Some("information_schema") => r.namespace == INFORMATION_SCHEMA_OID,
+                    Some(_) => false,
+                };
+                let catalog = catalog_relations()
+                    .into_iter()
+                    .find(|r| r.name == table && namespace(r))
+                    .map(|r| r.oid);
                 catalog.or_else(|| {
                     registry
                         .with_oids()
@@ -133,10 +138,13 @@ impl RegType {
             return "-".into();
         }
         let found = match self {
-            RegType::Class => CATALOG_TABLE_OIDS
-                .iter()
-                .find(|(_, o)| *o == oid)
-                .map(|(n, _)| n.to_string())
+            RegType::Class => catalog_relations()
+                .into_iter()
+                .find(|r| r.oid == oid)
+                .map(|r| match r.namespace {
+                    INFORMATION_SCHEMA_OID => format!("information_schema.{}", r.name),
+                    _ => r.name.to_string(),
+                })
                 .or_else(|| {
                     registry
                         .with_oids()

@@ -167,7 +167,8 @@ fn names(list: &[&'static str]) -> Vec<(&'static str, Kind)> {
 }
 
 /// Every view: name, columns (PG 15's, in order) and rows.
-fn views() -> Vec<TableDef> {
+/// Every view of the schema: name, columns and rows.
+pub(super) fn views() -> Vec<TableDef> {
     let constraint_keys = ["constraint_catalog", "constraint_schema", "constraint_name"];
     vec![
         (

@@ -161,48 +161,100 @@ fn elem_of(r: &TypeRow) -> u32 {
     }
 }
 
-fn pg_class(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
-    ctx.registry
-        .with_oids()
+/// A relation of the emulated catalogs themselves, as `pg_class` lists it.
+pub struct CatalogRelation {
+    /// `relname`
+    pub name: &'static str,
+    /// `oid`: PG's own for the core catalogs, a fixed one below 16384 otherwise.
+    pub oid: u32,
+    /// `relnamespace`: `pg_catalog` or `information_schema`.
+    pub namespace: u32,
+    /// `relkind`: `r` for catalog tables, `v` for information_schema views.
+    pub kind: &'static str,
+    /// `relnatts`
+    pub columns: usize,
+}
+
+/// Every table of `pg_catalog` and view of `information_schema`, in a fixed order.
+pub fn catalog_relations() -> Vec<CatalogRelation> {
+    let tables = tables()
         .into_iter()
-        .map(|(oid, d)| {
-            vec![
-                oid.into(),
-                d.config.name.clone().into(),
-                PUBLIC_OID.into(),
-                (oid + 1).into(),
-                0u32.into(),
-                OWNER_OID.into(),
-                2u32.into(),
-                oid.into(),
-                0u32.into(),
-                0i32.into(),
-                (-1.0f64).into(),
-                0i32.into(),
-                0u32.into(),
-                false.into(),
-                false.into(),
-                "p".into(),
-                "r".into(),
-                (d.table.schema().fields().len() as i16).into(),
-                0i16.into(),
-                false.into(),
-                false.into(),
-                false.into(),
-                false.into(),
-                false.into(),
-                true.into(),
-                "d".into(),
-                false.into(),
-                0u32.into(),
-                0u32.into(),
-                0u32.into(),
-                Cell::Null,
-                Cell::Null,
-                Cell::Null,
-            ]
-        })
-        .collect()
+        .enumerate()
+        .map(|(i, (name, columns, _))| {
+            let oid = CATALOG_TABLE_OIDS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(12_000 + i as u32, |(_, oid)| *oid);
+            CatalogRelation {
+                name,
+                oid,
+                namespace: PG_CATALOG_OID,
+                kind: "r",
+                columns: columns.len(),
+            }
+        });
+    let views = super::information_schema::views()
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, columns, _))| CatalogRelation {
+            name,
+            oid: INFORMATION_SCHEMA_OID + 100 + i as u32,
+            namespace: INFORMATION_SCHEMA_OID,
+            kind: "v",
+            columns: columns.len(),
+        });
+    tables.chain(views).collect()
+}
+
+/// One `pg_class` row.
+fn class_row(oid: u32, name: &str, namespace: u32, kind: &str, columns: usize) -> Vec<Cell> {
+    let table = kind == "r";
+    vec![
+        oid.into(),
+        name.to_string().into(),
+        namespace.into(),
+        (if namespace == PUBLIC_OID { oid + 1 } else { 0 }).into(),
+        0u32.into(),
+        OWNER_OID.into(),
+        (if table { 2u32 } else { 0 }).into(),
+        (if table { oid } else { 0 }).into(),
+        0u32.into(),
+        0i32.into(),
+        (-1.0f64).into(),
+        0i32.into(),
+        0u32.into(),
+        false.into(),
+        false.into(),
+        "p".into(),
+        kind.into(),
+        (columns as i16).into(),
+        0i16.into(),
+        false.into(),
+        false.into(),
+        false.into(),
+        false.into(),
+        false.into(),
+        true.into(),
+        (if table { "d" } else { "n" }).into(),
+        false.into(),
+        0u32.into(),
+        0u32.into(),
+        0u32.into(),
+        Cell::Null,
+        Cell::Null,
+        Cell::Null,
+    ]
+}
+
+fn pg_class(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
+    let datasets = ctx.registry.with_oids().into_iter().map(|(oid, d)| {
+        let columns = d.table.schema().fields().len();
+        class_row(oid, &d.config.name, PUBLIC_OID, "r", columns)
+    });
+    let catalogs = catalog_relations()
+        .into_iter()
+        .map(|r| class_row(r.oid, r.name, r.namespace, r.kind, r.columns));
+    datasets.chain(catalogs).collect()
 }
 
 fn pg_attribute(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
@@ -1332,6 +1384,7 @@ mod tests {
         };
         pg_class(&ctx)
             .into_iter()
+            .filter(|row| matches!(row[2], Cell::Int(n) if n == i64::from(PUBLIC_OID)))
             .map(|row| match (&row[1], &row[0]) {
                 (Cell::Text(name), Cell::Int(oid)) => (name.clone(), *oid),
                 other => panic!("unexpected row {other:?}"),
@@ -1364,6 +1417,16 @@ mod tests {
         };
         let columns = pg_attribute(&ctx);
         assert_eq!(columns.len(), 2 * accidents_columns(&registry));
+        // The catalogs list themselves too, each once, below the user OID range.
+        let relations = catalog_relations();
+        let mut oids: Vec<u32> = relations.iter().map(|r| r.oid).collect();
+        oids.sort_unstable();
+        oids.dedup();
+        assert_eq!(oids.len(), relations.len());
+        assert!(oids.iter().all(|oid| *oid < 16_384));
+        let pg_type = relations.iter().find(|r| r.name == "pg_type").unwrap();
+        assert_eq!((pg_type.oid, pg_type.namespace), (1247, PG_CATALOG_OID));
+        assert_eq!(pg_class(&ctx).len(), 2 + relations.len());
     }
 
     fn accidents_columns(registry: &Registry) -> usize {

@@ -20,9 +20,9 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::{
-    visit_expressions, ArrayElemTypeDef, BinaryOperator, CastKind, DataType, Expr, Function,
-    FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, GroupByExpr, Ident,
-    LimitClause, ObjectName, ObjectNamePart, Query, Select, SelectItem,
+    visit_expressions, ArrayElemTypeDef, BinaryOperator, CastKind, DataType, ExactNumberInfo, Expr,
+    Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, GroupByExpr,
+    Ident, LimitClause, ObjectName, ObjectNamePart, Query, Select, SelectItem,
     SelectItemQualifiedWildcardKind, SetExpr, TableAlias, TableAliasColumnDef, TableFactor,
     TableWithJoins, Value, ValueWithSpan, Visit, VisitMut, Visitor, VisitorMut,
 };
@@ -166,6 +166,23 @@ fn is_int4_constant(expr: &Expr) -> bool {
         }
         _ => false,
     }
+}
+
+/// The number of fraction digits of a plain decimal literal (`-12.50` → 2),
+/// quoted or not; `None` for anything else (exponents included).
+fn literal_scale(expr: &Expr) -> Option<i64> {
+    let text = match expr {
+        Expr::Value(ValueWithSpan {
+            value: Value::Number(text, _) | Value::SingleQuotedString(text),
+            ..
+        }) => text.trim(),
+        _ => return None,
+    };
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let digits = int.len() + frac.len();
+    let plain = digits > 0 && int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit());
+    (plain && digits <= 38).then_some(frac.len() as i64)
 }
 
 /// The PG type a cast names, lower-cased and without `pg_catalog.`, if it is
@@ -855,6 +872,21 @@ impl Rewriter {
                 });
             }
         }
+        // `'1.5'::numeric`: a literal keeps its own scale, as PG's unconstrained
+        // numeric does (DataFusion's default scale is 10: 1.5000000000).
+        if matches!(
+            data_type,
+            DataType::Numeric(ExactNumberInfo::None) | DataType::Decimal(ExactNumberInfo::None)
+        ) {
+            let scale = literal_scale(expr)?;
+            return Some(Expr::Cast {
+                kind: CastKind::Cast,
+                expr: Box::new(expr.clone()),
+                data_type: DataType::Numeric(ExactNumberInfo::PrecisionAndScale(38, scale)),
+                array: false,
+                format: None,
+            });
+        }
         // `::varchar` (length or not): text that goes out typed varchar.
         if matches!(
             data_type,
@@ -1140,6 +1172,11 @@ mod tests {
             "SELECT pg_regclass_name(c.oid) FROM pg_catalog.pg_class c"
         );
         assert_eq!(rewritten("SELECT '1'::oid"), "SELECT pg_oid('1')");
+        assert_eq!(
+            rewritten("SELECT '1.5'::numeric, 12::numeric, x::numeric, '1e5'::numeric"),
+            "SELECT CAST('1.5' AS NUMERIC(38,1)), CAST(12 AS NUMERIC(38,0)), x::NUMERIC, \
+             '1e5'::NUMERIC"
+        );
         assert_eq!(
             rewritten("SELECT $1::oid, $2::oid[]"),
             "SELECT CAST($1 AS INT UNSIGNED), CAST($2 AS INT UNSIGNED[])"

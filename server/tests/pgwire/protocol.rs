@@ -247,7 +247,7 @@ async fn date_part_is_float8_with_fractional_seconds_as_in_postgres() {
          date_part('decade', {ts}), date_part('millennium', {ts}), date_part('year', {ts}), \
          extract(second from {ts}), date_part('dow', date '2024-02-29'), \
          date_part('epoch', {ts}), date_part('hour', time '13:45:30.5'), \
-         pg_typeof(now())"
+         pg_typeof(now()), date_part('second', interval '1 min 30.5 s')"
     );
     let messages = c.simple_query(&sql).await.unwrap();
     let row = messages
@@ -272,7 +272,8 @@ async fn date_part_is_float8_with_fractional_seconds_as_in_postgres() {
             "4",
             "1705314605.25",
             "13",
-            "timestamp with time zone"
+            "timestamp with time zone",
+            "30.5"
         ]
     );
     let stmt = c.prepare(&sql).await.unwrap();
