@@ -115,6 +115,16 @@ pub fn reported_oid(declared: u32, field: Option<&Field>, inferred: Option<&Data
     }
 }
 
+/// A text-format parameter's bytes as UTF-8 (the only client encoding served).
+fn utf8(bytes: &[u8]) -> Result<&str, PgError> {
+    std::str::from_utf8(bytes).map_err(|_| {
+        PgError::new(
+            sqlstate::CHARACTER_NOT_IN_REPERTOIRE,
+            "invalid byte sequence for encoding \"UTF8\"",
+        )
+    })
+}
+
 fn invalid_input(type_name: &str, value: &str) -> PgError {
     PgError::new(
         sqlstate::INVALID_TEXT_REPRESENTATION,
@@ -160,12 +170,7 @@ pub fn decode(
     }
     let natural = match format {
         Format::Text => {
-            let text = std::str::from_utf8(bytes).map_err(|_| {
-                PgError::new(
-                    sqlstate::CHARACTER_NOT_IN_REPERTOIRE,
-                    "invalid byte sequence for encoding \"UTF8\"",
-                )
-            })?;
+            let text = utf8(bytes)?;
             let as_declared = data_type_of_oid(declared);
             let want = target.cloned().or(as_declared).unwrap_or(DataType::Utf8);
             return cast_text(text, &want);
@@ -192,12 +197,7 @@ pub fn decode(
 fn decode_array(bytes: &[u8], format: Format, item: &DataType) -> Result<ScalarValue, PgError> {
     let values = match format {
         Format::Text => {
-            let text = std::str::from_utf8(bytes).map_err(|_| {
-                PgError::new(
-                    sqlstate::CHARACTER_NOT_IN_REPERTOIRE,
-                    "invalid byte sequence for encoding \"UTF8\"",
-                )
-            })?;
+            let text = utf8(bytes)?;
             crate::array_literal::elements(text)
                 .ok_or_else(|| malformed_array(text))?
                 .into_iter()
@@ -207,10 +207,14 @@ fn decode_array(bytes: &[u8], format: Format, item: &DataType) -> Result<ScalarV
                 })
                 .collect::<Result<Vec<_>, _>>()?
         }
-        Format::Binary => binary_array_elements(bytes)?
-            .into_iter()
-            .map(|(element_oid, e)| decode(e, Format::Binary, element_oid, Some(item)))
-            .collect::<Result<Vec<_>, _>>()?,
+        Format::Binary => {
+            let array = binary_array_elements(bytes)?;
+            array
+                .elements
+                .into_iter()
+                .map(|e| decode(e, Format::Binary, array.element_oid, Some(item)))
+                .collect::<Result<Vec<_>, _>>()?
+        }
     };
     Ok(ScalarValue::List(ScalarValue::new_list(
         &values, item, true,
@@ -224,9 +228,14 @@ fn malformed_array(text: &str) -> PgError {
     )
 }
 
-/// The elements of PG's binary array format, each with the element type OID;
-/// `None` is NULL.
-fn binary_array_elements(bytes: &[u8]) -> Result<Vec<(u32, Option<&[u8]>)>, PgError> {
+/// A one-dimensional array in PG's binary format: its element type and the
+/// elements' bytes (`None` is NULL).
+struct BinaryArray<'a> {
+    element_oid: u32,
+    elements: Vec<Option<&'a [u8]>>,
+}
+
+fn binary_array_elements(bytes: &[u8]) -> Result<BinaryArray<'_>, PgError> {
     let bad = || {
         PgError::new(
             sqlstate::INVALID_BINARY_REPRESENTATION,
@@ -258,7 +267,7 @@ fn binary_array_elements(bytes: &[u8]) -> Result<Vec<(u32, Option<&[u8]>)>, PgEr
         let length = i32::from_be_bytes(*head);
         rest = tail;
         if length < 0 {
-            elements.push((element_oid, None));
+            elements.push(None);
             continue;
         }
         let length = length as usize;
@@ -266,10 +275,13 @@ fn binary_array_elements(bytes: &[u8]) -> Result<Vec<(u32, Option<&[u8]>)>, PgEr
             return Err(bad());
         }
         let (value, tail) = rest.split_at(length);
-        elements.push((element_oid, Some(value)));
+        elements.push(Some(value));
         rest = tail;
     }
-    Ok(elements)
+    Ok(BinaryArray {
+        element_oid,
+        elements,
+    })
 }
 
 fn cast_text(text: &str, want: &DataType) -> Result<ScalarValue, PgError> {
@@ -372,12 +384,7 @@ fn decode_binary(bytes: &[u8], type_oid: u32) -> Result<ScalarValue, PgError> {
             let text = bytes.get(1..).unwrap_or_default();
             ScalarValue::Utf8(Some(String::from_utf8_lossy(text).into_owned()))
         }
-        _ => ScalarValue::Utf8(Some(String::from_utf8(bytes.to_vec()).map_err(|_| {
-            PgError::new(
-                sqlstate::CHARACTER_NOT_IN_REPERTOIRE,
-                "invalid byte sequence for encoding \"UTF8\"",
-            )
-        })?)),
+        _ => ScalarValue::Utf8(Some(utf8(bytes)?.to_string())),
     })
 }
 
