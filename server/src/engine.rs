@@ -19,7 +19,7 @@ use crate::datasets::{DatasetError, DatasetSchema, Registry};
 /// kept from decorrelation, untyped literals take the type
 /// of what they are compared with, text/number comparisons are refused and
 /// subqueries leave sort keys before DataFusion's type coercion runs; integer
-/// arithmetic is made overflow-checked after it.
+/// arithmetic is made overflow-checked and arrays cast to text PG-printed after it.
 fn analyzer_rules() -> Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> {
     let mut rules: Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> = vec![
         Arc::new(crate::correlated_recursion::MarkCorrelatedRecursion),
@@ -29,6 +29,7 @@ fn analyzer_rules() -> Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + 
     ];
     rules.extend(datafusion::optimizer::Analyzer::new().rules);
     rules.push(Arc::new(crate::checked_arithmetic::CheckIntegerOverflow));
+    rules.push(Arc::new(crate::array_text::ArraysCastToText));
     rules
 }
 

@@ -2,6 +2,7 @@
 //! DataFusion and served over the PostgreSQL wire protocol.
 
 pub mod array_literal;
+pub mod array_text;
 pub mod catalog;
 pub mod checked_arithmetic;
 pub mod comparison_types;

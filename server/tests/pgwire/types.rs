@@ -284,3 +284,28 @@ async fn pg_type_lists_the_types_we_send_with_oid_columns() {
     assert!(row.get::<_, bool>(0));
     assert_eq!(row.get::<_, String>(2), "_int4");
 }
+
+#[tokio::test]
+async fn arrays_cast_to_text_print_as_in_postgres() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    // PostgreSQL 15: {1,NULL,3} | {a,"b c"} | {10,-20}
+    let rows = c
+        .simple_query(
+            "SELECT ARRAY[1,NULL,3]::text, '{a,\"b c\"}'::text[]::text, \
+             (SELECT larr::text FROM types WHERE b)",
+        )
+        .await
+        .unwrap();
+    let row = rows
+        .iter()
+        .find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => Some(r),
+            _ => None,
+        })
+        .expect("a row");
+    assert_eq!(
+        (row.get(0), row.get(1), row.get(2)),
+        (Some("{1,NULL,3}"), Some("{a,\"b c\"}"), Some("{10,-20}"))
+    );
+}
