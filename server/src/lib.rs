@@ -13,6 +13,7 @@ pub mod date_part;
 pub mod encode;
 pub mod engine;
 pub mod errors;
+pub mod expr_rewrite;
 pub mod float_literals;
 #[cfg(feature = "pgwire")]
 pub mod pgwire;

@@ -1,0 +1,29 @@
+//! The walk our type-dependent analyzer rules share: every expression of a
+//! plan, subqueries included, rewritten bottom-up against the merged schema
+//! of its node's inputs, with each expression keeping its result name.
+
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::DFSchema;
+use datafusion::error::Result;
+use datafusion::logical_expr::expr_rewriter::NamePreserver;
+use datafusion::logical_expr::{Expr, LogicalPlan};
+
+/// `plan` with `rewrite` applied to each of its (sub)expressions.
+pub fn rewrite_expressions(
+    plan: LogicalPlan,
+    rewrite: impl Fn(Expr, &DFSchema) -> Result<Transformed<Expr>>,
+) -> Result<LogicalPlan> {
+    plan.transform_up_with_subqueries(|node| {
+        let mut schema = DFSchema::empty();
+        for input in node.inputs() {
+            schema.merge(input.schema());
+        }
+        let names = NamePreserver::new(&node);
+        node.map_expressions(|e| {
+            let name = names.save(&e);
+            let rewritten = e.transform_up(|e| rewrite(e, &schema))?;
+            Ok(rewritten.update_data(|e| name.restore(e)))
+        })
+    })
+    .map(|t| t.data)
+}
