@@ -80,6 +80,19 @@ impl TestServer {
     }
 }
 
+/// The data rows of a simple-query answer.
+pub fn data_rows(
+    messages: &[tokio_postgres::SimpleQueryMessage],
+) -> Vec<&tokio_postgres::SimpleQueryRow> {
+    messages
+        .iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => Some(r),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Row 0: ordinary values; row 1: all NULL.
 pub fn write_types_file(path: &std::path::Path) {
     let uuid_meta = std::collections::HashMap::from([(

@@ -250,13 +250,7 @@ async fn date_part_is_float8_with_fractional_seconds_as_in_postgres() {
          pg_typeof(now()), date_part('second', interval '1 min 30.5 s')"
     );
     let messages = c.simple_query(&sql).await.unwrap();
-    let row = messages
-        .iter()
-        .find_map(|m| match m {
-            tokio_postgres::SimpleQueryMessage::Row(r) => Some(r),
-            _ => None,
-        })
-        .expect("a row");
+    let row = data_rows(&messages)[0];
     let values: Vec<&str> = (0..row.len()).map(|i| row.get(i).unwrap()).collect();
     assert_eq!(
         values,

@@ -69,13 +69,7 @@ async fn every_type_has_postgres_text_output_and_type_oid() {
         names.join(", ")
     );
     let msgs = c.simple_query(&sql).await.unwrap();
-    let rows: Vec<&tokio_postgres::SimpleQueryRow> = msgs
-        .iter()
-        .filter_map(|m| match m {
-            tokio_postgres::SimpleQueryMessage::Row(r) => Some(r),
-            _ => None,
-        })
-        .collect();
+    let rows = data_rows(&msgs);
     assert_eq!(rows.len(), 2);
     for (i, (name, text, _)) in COLUMNS.iter().enumerate() {
         assert_eq!(rows[0].get(i), Some(*text), "column {name}");
@@ -297,13 +291,7 @@ async fn arrays_cast_to_text_print_as_in_postgres() {
         )
         .await
         .unwrap();
-    let row = rows
-        .iter()
-        .find_map(|m| match m {
-            tokio_postgres::SimpleQueryMessage::Row(r) => Some(r),
-            _ => None,
-        })
-        .expect("a row");
+    let row = data_rows(&rows)[0];
     assert_eq!(
         (row.get(0), row.get(1), row.get(2)),
         (Some("{1,NULL,3}"), Some("{a,\"b c\"}"), Some("{10,-20}"))
