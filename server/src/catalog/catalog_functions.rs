@@ -108,7 +108,7 @@ impl RegType {
                     Some(_) => false,
                 };
                 let catalog = catalog_relations()
-                    .into_iter()
+                    .iter()
                     .find(|r| r.name == table && namespace(r))
                     .map(|r| r.oid);
                 catalog.or_else(|| {
@@ -139,7 +139,7 @@ impl RegType {
         }
         let found = match self {
             RegType::Class => catalog_relations()
-                .into_iter()
+                .iter()
                 .find(|r| r.oid == oid)
                 .map(|r| match r.namespace {
                     INFORMATION_SCHEMA_OID => format!("information_schema.{}", r.name),

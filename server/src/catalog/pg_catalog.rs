@@ -175,8 +175,14 @@ pub struct CatalogRelation {
     pub columns: usize,
 }
 
-/// Every table of `pg_catalog` and view of `information_schema`, in a fixed order.
-pub fn catalog_relations() -> Vec<CatalogRelation> {
+/// Every table of `pg_catalog` and view of `information_schema`, in a fixed
+/// order (built once: regclass lookups consult it for every value).
+pub fn catalog_relations() -> &'static [CatalogRelation] {
+    static RELATIONS: std::sync::OnceLock<Vec<CatalogRelation>> = std::sync::OnceLock::new();
+    RELATIONS.get_or_init(build_catalog_relations)
+}
+
+fn build_catalog_relations() -> Vec<CatalogRelation> {
     let tables = tables()
         .into_iter()
         .enumerate()
@@ -252,7 +258,7 @@ fn pg_class(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
         class_row(oid, &d.config.name, PUBLIC_OID, "r", columns)
     });
     let catalogs = catalog_relations()
-        .into_iter()
+        .iter()
         .map(|r| class_row(r.oid, r.name, r.namespace, r.kind, r.columns));
     datasets.chain(catalogs).collect()
 }
