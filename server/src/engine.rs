@@ -14,12 +14,15 @@ use crate::catalog::catalog_functions::catalog_functions;
 use crate::catalog::functions::{session_functions, SessionInfo};
 use crate::config::DatasetConfig;
 use crate::datasets::{DatasetError, DatasetSchema, Registry};
+use crate::text_cast::CastsToPgText;
 
 /// DataFusion's analyzer rules between ours: correlated recursive CTEs are
 /// kept from decorrelation, untyped literals take the type
 /// of what they are compared with, text/number comparisons are refused and
 /// subqueries leave sort keys before DataFusion's type coercion runs; integer
-/// arithmetic is made overflow-checked and arrays cast to text PG-printed after it.
+/// arithmetic is made overflow-checked after it. Each session adds, last,
+/// the rule that makes casts to text PG-printed (`text_cast`), which reads
+/// the session's settings.
 fn analyzer_rules() -> Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> {
     let mut rules: Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> = vec![
         Arc::new(crate::correlated_recursion::MarkCorrelatedRecursion),
@@ -29,7 +32,6 @@ fn analyzer_rules() -> Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + 
     ];
     rules.extend(datafusion::optimizer::Analyzer::new().rules);
     rules.push(Arc::new(crate::checked_arithmetic::CheckIntegerOverflow));
-    rules.push(Arc::new(crate::array_text::ArraysCastToText));
     rules
 }
 
@@ -97,6 +99,12 @@ impl Engine {
                 )),
             )?;
         }
+        datafusion::execution::FunctionRegistry::register_udf(
+            &mut template,
+            Arc::new(datafusion::logical_expr::ScalarUDF::new_from_impl(
+                crate::catalog::pg_typeof::PgTypeof::default(),
+            )),
+        )?;
         datafusion::execution::FunctionRegistry::register_udaf(
             &mut template,
             Arc::new(crate::catalog::single_value::single_value()),
@@ -125,6 +133,7 @@ impl Engine {
     pub fn session_state(&self, info: &Arc<SessionInfo>) -> SessionState {
         let mut state = self.template.clone();
         state.config_mut().set_extension(Arc::clone(info));
+        state.add_analyzer_rule(Arc::new(CastsToPgText::new(Arc::clone(info))));
         let functions = session_functions(info)
             .into_iter()
             .chain(catalog_functions(info, &self.registry));

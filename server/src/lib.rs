@@ -2,7 +2,6 @@
 //! DataFusion and served over the PostgreSQL wire protocol.
 
 pub mod array_literal;
-pub mod array_text;
 pub mod catalog;
 pub mod checked_arithmetic;
 pub mod comparison_types;
@@ -21,4 +20,5 @@ pub mod server;
 pub mod settings;
 pub mod sort_subqueries;
 pub mod subquery_fallback;
+pub mod text_cast;
 pub mod unsigned_widening;

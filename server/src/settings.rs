@@ -559,6 +559,7 @@ impl Settings {
         EncodeOptions {
             extra_float_digits: efd,
             time_zone: tz,
+            object_names: None,
         }
     }
 

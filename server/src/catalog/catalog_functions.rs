@@ -22,7 +22,7 @@ use super::pg_catalog::{
     PG_CATALOG_OID, PUBLIC_OID,
 };
 use crate::datasets::Registry;
-use crate::encode::types::pg_type_of_data_type;
+use crate::encode::{ObjectNames, PgScalar};
 use crate::errors::{sqlstate, PgError};
 
 /// The `reg*` types a cast can name, each with its lookups.
@@ -150,7 +150,7 @@ impl RegType {
                         .with_oids()
                         .into_iter()
                         .find(|(o, _)| *o == oid)
-                        .map(|(_, d)| d.config.name)
+                        .map(|(_, d)| quote_ident(&d.config.name))
                 }),
             RegType::Type => format_type(oid, -1),
             RegType::Proc => super::builtin_procs::proc_name(oid),
@@ -162,6 +162,26 @@ impl RegType {
         found.unwrap_or_else(|| oid.to_string())
     }
 
+    /// The PG type this reg type's values are sent as.
+    pub fn pg_type(self) -> PgScalar {
+        match self {
+            RegType::Class => PgScalar::Regclass,
+            RegType::Type => PgScalar::Regtype,
+            RegType::Proc => PgScalar::Regproc,
+            RegType::Namespace => PgScalar::Regnamespace,
+        }
+    }
+
+    /// Its [`PG_TYPE_METADATA`](crate::encode::types::PG_TYPE_METADATA) tag.
+    fn tag(self) -> &'static str {
+        match self {
+            RegType::Class => "regclass",
+            RegType::Type => "regtype",
+            RegType::Proc => "regproc",
+            RegType::Namespace => "regnamespace",
+        }
+    }
+
     /// Every reg type.
     pub const ALL: [RegType; 4] = [
         RegType::Class,
@@ -169,6 +189,18 @@ impl RegType {
         RegType::Proc,
         RegType::Namespace,
     ];
+}
+
+/// The registry names the relations and schemas of `regclass` and
+/// `regnamespace` values for the encoder.
+impl ObjectNames for Registry {
+    fn name(&self, kind: PgScalar, oid: u32) -> String {
+        let reg = RegType::ALL
+            .into_iter()
+            .find(|r| r.pg_type() == kind)
+            .unwrap_or(RegType::Class);
+        reg.name(self, oid)
+    }
 }
 
 fn namespaces() -> [(&'static str, u32); 3] {
@@ -719,16 +751,10 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
     ];
     for reg in RegType::ALL {
         let r = Arc::clone(registry);
-        // regtype values print as type names; the other reg types as OIDs.
-        let tag = if matches!(reg, RegType::Type) {
-            "regtype"
-        } else {
-            "oid"
-        };
         functions.push(u32_function(
             session,
             reg.to_oid_function(),
-            tag,
+            reg.tag(),
             move |value| resolve(reg, &r, value).map(Some),
         ));
         let r = Arc::clone(registry);
@@ -747,25 +773,15 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
         ));
     }
     let r = Arc::clone(registry);
-    functions.push(u32_function(session, "to_regclass", "oid", move |name| {
-        Ok(RegType::Class.lookup(&r, name))
-    }));
+    functions.push(u32_function(
+        session,
+        "to_regclass",
+        "regclass",
+        move |name| Ok(RegType::Class.lookup(&r, name)),
+    ));
     functions.push(u32_function(session, "to_regtype", "regtype", |name| {
         Ok(type_oid_by_name(name))
     }));
-    // `pg_typeof(x)`: the PG type x is sent as.
-    functions.push(typed_function(
-        session,
-        "pg_typeof",
-        TypeSignature::Any(1),
-        "regtype",
-        |_, args, _| {
-            let (pg_type, _) = pg_type_of_data_type(&args[0].data_type());
-            Ok(ColumnarValue::Scalar(ScalarValue::UInt32(Some(
-                pg_type.oid(),
-            ))))
-        },
-    ));
     // `::varchar`: the text, sent as PG's varchar.
     functions.push(typed_function(
         session,

@@ -128,7 +128,10 @@ pub(super) fn typed_function(
         + Sync
         + 'static,
 ) -> ScalarUDF {
-    let return_type = if matches!(pg_type, "oid" | "xid" | "regtype") {
+    let return_type = if matches!(
+        pg_type,
+        "oid" | "xid" | "regtype" | "regclass" | "regproc" | "regnamespace"
+    ) {
         DataType::UInt32
     } else {
         DataType::Utf8

@@ -10,6 +10,7 @@ pub mod functions;
 pub mod information_schema;
 pub mod literal_types;
 pub mod pg_catalog;
+pub mod pg_typeof;
 pub mod rewrite;
 pub mod single_value;
 pub mod table;

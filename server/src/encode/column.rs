@@ -70,6 +70,36 @@ impl EncodedColumn {
 /// The version byte that starts jsonb's binary format.
 const JSONB_BINARY_VERSION: u8 = 1;
 
+/// A reg type's column of OIDs: in binary the OIDs, in text the objects'
+/// names ("-" for OID 0, the digits for an object not found).
+fn encode_reg_column(
+    a: &dyn Array,
+    kind: PgScalar,
+    binary: bool,
+    opts: &EncodeOptions,
+    out: &mut EncodedColumn,
+) {
+    let arr = a.as_primitive::<UInt32Type>();
+    let name_of = |oid| match kind {
+        PgScalar::Regproc => crate::catalog::builtin_procs::proc_name(oid),
+        PgScalar::Regtype => crate::catalog::builtin_types::format_type(oid, -1),
+        _ => opts.object_names.as_ref().map(|n| n.name(kind, oid)),
+    };
+    out.encode_each(a, |i, buf| {
+        let oid = arr.value(i);
+        if binary {
+            buf.extend_from_slice(&oid.to_be_bytes());
+        } else if oid == 0 {
+            buf.push(b'-');
+        } else {
+            match name_of(oid) {
+                Some(name) => buf.extend_from_slice(name.as_bytes()),
+                None => text::write_int(oid, buf),
+            }
+        }
+    });
+}
+
 /// Encodes every row of `array`, sent as `pg_type`, in `format`, appending to `out`.
 pub fn encode_column(
     array: &ArrayRef,
@@ -84,6 +114,12 @@ pub fn encode_column(
     if pg_type == PgType::Scalar(PgScalar::Json) {
         encode_json_column(array, opts, out);
         return Ok(());
+    }
+    if let PgType::Scalar(kind) = pg_type {
+        if kind.is_reg() && a.data_type() == &D::UInt32 {
+            encode_reg_column(a, kind, binary, opts, out);
+            return Ok(());
+        }
     }
     if pg_type == PgType::Scalar(PgScalar::Jsonb) {
         let values = cast(a, &DataType::Utf8)?;
@@ -126,32 +162,6 @@ pub fn encode_column(
                     buf.extend_from_slice(&arr.value(i).to_be_bytes());
                 } else {
                     text::write_int(arr.value(i), buf);
-                }
-            });
-        }
-        D::UInt32
-            if matches!(
-                pg_type,
-                PgType::Scalar(PgScalar::Regproc | PgScalar::Regtype)
-            ) =>
-        {
-            // A function's or type's OID; its text form is the name ("-" for none).
-            let arr = a.as_primitive::<UInt32Type>();
-            let name_of = |oid| match pg_type {
-                PgType::Scalar(PgScalar::Regproc) => crate::catalog::builtin_procs::proc_name(oid),
-                _ => crate::catalog::builtin_types::format_type(oid, -1),
-            };
-            out.encode_each(a, |i, buf| {
-                let oid = arr.value(i);
-                if binary {
-                    buf.extend_from_slice(&oid.to_be_bytes());
-                } else if oid == 0 {
-                    buf.push(b'-');
-                } else {
-                    match name_of(oid) {
-                        Some(name) => buf.extend_from_slice(name.as_bytes()),
-                        None => text::write_int(oid, buf),
-                    }
                 }
             });
         }

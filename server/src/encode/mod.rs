@@ -93,13 +93,24 @@ impl SessionTimeZone {
     }
 }
 
+/// Names the relations and schemas that `regclass` and `regnamespace` values
+/// refer to. The names live in the dataset registry, outside the encoder.
+pub trait ObjectNames: Send + Sync + std::fmt::Debug {
+    /// The text of a `regclass` or `regnamespace` (`kind`) value: the object's
+    /// name as PG prints it, `-` for OID 0, the OID's digits for an unknown one.
+    fn name(&self, kind: PgScalar, oid: u32) -> String;
+}
+
 /// Session settings that change how values are written.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct EncodeOptions {
     /// `extra_float_digits`: above 0 floats are written shortest-exact.
     pub extra_float_digits: i32,
     /// `TimeZone`: timestamptz values are written in it.
     pub time_zone: SessionTimeZone,
+    /// Where `regclass`/`regnamespace` names come from; without it they are
+    /// written as OIDs.
+    pub object_names: Option<std::sync::Arc<dyn ObjectNames>>,
 }
 
 impl Default for EncodeOptions {
@@ -107,6 +118,7 @@ impl Default for EncodeOptions {
         EncodeOptions {
             extra_float_digits: 1,
             time_zone: SessionTimeZone::Fixed(0),
+            object_names: None,
         }
     }
 }

@@ -90,6 +90,10 @@ pub enum PgScalar {
     Regproc,
     /// `regtype`: a type's OID shown as its name (tagged `regtype`)
     Regtype,
+    /// `regclass`: a relation's OID shown as its name (tagged `regclass`)
+    Regclass,
+    /// `regnamespace`: a schema's OID shown as its name (tagged `regnamespace`)
+    Regnamespace,
     /// `varchar` (catalog columns; tagged `varchar`)
     Varchar,
 }
@@ -128,6 +132,8 @@ impl PgScalar {
             PgScalar::Name => oid::NAME,
             PgScalar::Regproc => 24,
             PgScalar::Regtype => 2206,
+            PgScalar::Regclass => 2205,
+            PgScalar::Regnamespace => 4089,
             PgScalar::Varchar => oid::VARCHAR,
         }
     }
@@ -161,8 +167,18 @@ impl PgScalar {
             PgScalar::Name => 1003,
             PgScalar::Regproc => 1008,
             PgScalar::Regtype => 2211,
+            PgScalar::Regclass => 2210,
+            PgScalar::Regnamespace => 4090,
             PgScalar::Varchar => 1015,
         }
+    }
+
+    /// Whether this is a reg type: an object's OID written as the object's name.
+    pub fn is_reg(self) -> bool {
+        matches!(
+            self,
+            PgScalar::Regproc | PgScalar::Regtype | PgScalar::Regclass | PgScalar::Regnamespace
+        )
     }
 
     /// `pg_type.typlen`: the fixed size in bytes, or -1 for variable length.
@@ -176,7 +192,9 @@ impl PgScalar {
             | PgScalar::Oid
             | PgScalar::Xid
             | PgScalar::Regproc
-            | PgScalar::Regtype => 4,
+            | PgScalar::Regtype
+            | PgScalar::Regclass
+            | PgScalar::Regnamespace => 4,
             PgScalar::Aclitem => 12,
             PgScalar::Int8
             | PgScalar::Float8
@@ -246,6 +264,8 @@ pub fn pg_type_of(field: &Field) -> (PgType, i32) {
         Some("xid") if number => return (PgType::Scalar(PgScalar::Xid), -1),
         Some("regproc") if number => return (PgType::Scalar(PgScalar::Regproc), -1),
         Some("regtype") if number => return (PgType::Scalar(PgScalar::Regtype), -1),
+        Some("regclass") if number => return (PgType::Scalar(PgScalar::Regclass), -1),
+        Some("regnamespace") if number => return (PgType::Scalar(PgScalar::Regnamespace), -1),
         // A numeric without a type modifier, whatever the Arrow decimal's precision.
         Some("numeric") if decimal => return (PgType::Scalar(PgScalar::Numeric), -1),
         Some("char") if text => return (PgType::Scalar(PgScalar::Char), -1),

@@ -346,7 +346,7 @@ impl Session {
             };
             let shape = shape
                 .ok_or_else(|| PgError::new(sqlstate::INTERNAL_ERROR, "result without columns"))?;
-            let opts = self.settings().encode_options();
+            let opts = self.encode_options();
             let encoder = ResultEncoder::new(&shape.schema, &shape.names, &portal.formats, opts)
                 .with_origins(&shape.origins);
             if describe {
@@ -452,7 +452,7 @@ impl Session {
             .await?;
         let format = if binary { Format::Binary } else { Format::Text };
         let formats = vec![format; shape.names.len()];
-        let opts = self.settings().encode_options();
+        let opts = self.encode_options();
         let encoder = ResultEncoder::new(&shape.schema, &shape.names, &formats, opts)
             .with_origins(&shape.origins);
         let running = Running {
@@ -517,7 +517,7 @@ impl Session {
             Format::Text
         };
         let formats = vec![column_format; shape.names.len()];
-        let opts = self.settings().encode_options();
+        let opts = self.encode_options();
         let mut encoder = ResultEncoder::new(&shape.schema, &shape.names, &formats, opts);
         messages::copy_out_response(&mut self.wbuf, format.code(), shape.names.len());
         write_copy_start(format, &encoder, &mut self.wbuf);

@@ -211,6 +211,14 @@ impl Session {
         self.info.settings.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// How results are written: the session's settings, with the registry
+    /// naming `regclass` and `regnamespace` values.
+    pub(super) fn encode_options(&self) -> EncodeOptions {
+        let mut opts = self.settings().encode_options();
+        opts.object_names = Some(Arc::clone(&self.registry) as Arc<dyn crate::encode::ObjectNames>);
+        opts
+    }
+
     /// Handles one message; `Err` ends the session.
     async fn handle(&mut self, message: Frontend) -> Result<(), ()> {
         let result = match message {

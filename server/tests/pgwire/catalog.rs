@@ -277,14 +277,77 @@ async fn oids_stay_oids_through_expressions_and_oid_array_parameters() {
     );
     let rows = c
         .simple_query(
-            "SELECT t.typelem::regtype, 0::regtype, pg_typeof(t.typlen) \
+            "SELECT t.typelem::regtype, 0::regtype, pg_typeof(t.typlen), \
+             pg_typeof(t.typname), pg_typeof(t.oid), pg_typeof(t.typtype) \
              FROM pg_type t WHERE t.typname = '_int8'",
         )
         .await
         .unwrap();
     let row = data_rows(&rows)[0];
+    // PostgreSQL 15: bigint | - | smallint | name | oid | "char"
     assert_eq!(
-        (row.get(0), row.get(1), row.get(2)),
-        (Some("bigint"), Some("-"), Some("smallint"))
+        (0..6).map(|i| row.get(i)).collect::<Vec<_>>(),
+        [
+            Some("bigint"),
+            Some("-"),
+            Some("smallint"),
+            Some("name"),
+            Some("oid"),
+            Some("\"char\"")
+        ]
     );
+}
+
+#[tokio::test]
+async fn reg_values_go_out_typed_and_named() {
+    use tokio_postgres::types::Type;
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    let sql = "SELECT 'accidents'::regclass, 'pg_class'::regclass, \
+               'information_schema.tables'::regclass, 'public'::regnamespace, \
+               'int4in'::regproc, 'int4'::regtype, 0::regclass, to_regclass('accidents')";
+    let stmt = c.prepare(sql).await.unwrap();
+    let types: Vec<Type> = stmt.columns().iter().map(|c| c.type_().clone()).collect();
+    assert_eq!(
+        types,
+        [
+            Type::REGCLASS,
+            Type::REGCLASS,
+            Type::REGCLASS,
+            Type::REGNAMESPACE,
+            Type::REGPROC,
+            Type::REGTYPE,
+            Type::REGCLASS,
+            Type::REGCLASS
+        ]
+    );
+    let rows = c.simple_query(sql).await.unwrap();
+    let row = data_rows(&rows)[0];
+    // PostgreSQL 15 prints the same names for its own catalogs.
+    assert_eq!(
+        (0..8).map(|i| row.get(i)).collect::<Vec<_>>(),
+        [
+            Some("accidents"),
+            Some("pg_class"),
+            Some("information_schema.tables"),
+            Some("public"),
+            Some("int4in"),
+            Some("integer"),
+            Some("-"),
+            Some("accidents")
+        ]
+    );
+    // In binary a reg value is its OID.
+    let row = c
+        .query_one(
+            "SELECT 'pg_class'::regclass, 'pg_catalog'::regnamespace",
+            &[],
+        )
+        .await
+        .unwrap();
+    let oid = |i| {
+        let raw: WireBytes = row.get(i);
+        u32::from_be_bytes(raw.0.try_into().unwrap())
+    };
+    assert_eq!((oid(0), oid(1)), (1259, 11));
 }

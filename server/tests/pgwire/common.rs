@@ -93,6 +93,21 @@ pub fn data_rows(
         .collect()
 }
 
+/// Any value's raw wire bytes, whatever its type.
+pub struct WireBytes(pub Vec<u8>);
+
+impl<'a> tokio_postgres::types::FromSql<'a> for WireBytes {
+    fn from_sql(
+        _: &tokio_postgres::types::Type,
+        raw: &'a [u8],
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(WireBytes(raw.to_vec()))
+    }
+    fn accepts(_: &tokio_postgres::types::Type) -> bool {
+        true
+    }
+}
+
 /// Row 0: ordinary values; row 1: all NULL.
 pub fn write_types_file(path: &std::path::Path) {
     let uuid_meta = std::collections::HashMap::from([(

@@ -1,21 +1,7 @@
 //! Every type in text and binary format, with NULLs, checked against the bytes
 //! PostgreSQL documents (and sends: see the compat crate's differential tests).
 
-use tokio_postgres::types::{FromSql, Type};
-
 use crate::common::*;
-
-/// Any value's raw wire bytes.
-struct Raw(Vec<u8>);
-
-impl<'a> FromSql<'a> for Raw {
-    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
-        Ok(Raw(raw.to_vec()))
-    }
-    fn accepts(_: &Type) -> bool {
-        true
-    }
-}
 
 const COLUMNS: &[(&str, &str, u32)] = &[
     ("b", "t", 16),
@@ -89,7 +75,7 @@ async fn every_type_has_postgres_binary_output() {
         .query_one("SELECT * FROM types WHERE b", &[])
         .await
         .unwrap();
-    let raw = |name: &str| row.get::<_, Raw>(name).0;
+    let raw = |name: &str| row.get::<_, WireBytes>(name).0;
     assert_eq!(raw("b"), [1]);
     assert_eq!(raw("i2"), (-32768i16).to_be_bytes());
     assert_eq!(raw("u8"), 255i16.to_be_bytes());
@@ -195,7 +181,7 @@ async fn every_type_has_postgres_binary_output() {
         .unwrap();
     for i in 0..nulls.len() {
         assert!(
-            nulls.get::<_, Option<Raw>>(i).is_none(),
+            nulls.get::<_, Option<WireBytes>>(i).is_none(),
             "column {i} should be NULL"
         );
     }
@@ -280,20 +266,61 @@ async fn pg_type_lists_the_types_we_send_with_oid_columns() {
 }
 
 #[tokio::test]
-async fn arrays_cast_to_text_print_as_in_postgres() {
+async fn casts_to_text_print_as_in_postgres() {
     let s = TestServer::start("").await;
     let c = s.connect().await;
-    // PostgreSQL 15: {1,NULL,3} | {a,"b c"} | {10,-20}
+    let casts = [
+        ("ARRAY[1,NULL,3]::text", "{1,NULL,3}"),
+        ("'{a,\"b c\"}'::text[]::text", "{a,\"b c\"}"),
+        ("(SELECT larr::text FROM types WHERE b)", "{10,-20}"),
+        ("331::float8::text", "331"),
+        ("(0.1::float8 + 0.2::float8)::text", "0.30000000000000004"),
+        ("1e20::float8::text", "1e+20"),
+        ("1.5::float4::text", "1.5"),
+        (
+            "'2024-01-15 10:30:00.5'::timestamp::text",
+            "2024-01-15 10:30:00.5",
+        ),
+        (
+            "'2024-01-15 10:30:00+00'::timestamptz::text",
+            "2024-01-15 10:30:00+00",
+        ),
+        ("'1 day 2 hours'::interval::text", "1 day 02:00:00"),
+        ("'10:30:00.25'::time::text", "10:30:00.25"),
+        ("'2024-01-15'::date::text", "2024-01-15"),
+        ("decode('0102', 'hex')::text", "\\x0102"),
+        // Implicit casts to text, as `||` makes them.
+        (
+            "'at ' || '2024-01-15 10:30:00'::timestamp",
+            "at 2024-01-15 10:30:00",
+        ),
+        ("'x' || 1.0::float8", "x1"),
+    ];
+    // Each expected text is what PostgreSQL 15 printed for the same expression.
+    for (expr, pg) in casts {
+        let rows = c.simple_query(&format!("SELECT {expr}")).await.unwrap();
+        assert_eq!(data_rows(&rows)[0].get(0), Some(pg), "{expr}");
+    }
+}
+
+#[tokio::test]
+async fn casts_to_text_follow_time_zone_and_extra_float_digits() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    c.batch_execute("SET TimeZone = 'Europe/Paris'; SET extra_float_digits = 0")
+        .await
+        .unwrap();
+    // PostgreSQL 15: 2024-01-15 11:30:00+01 | 0.3
     let rows = c
         .simple_query(
-            "SELECT ARRAY[1,NULL,3]::text, '{a,\"b c\"}'::text[]::text, \
-             (SELECT larr::text FROM types WHERE b)",
+            "SELECT '2024-01-15 10:30:00+00'::timestamptz::text, \
+             (0.1::float8 + 0.2::float8)::text",
         )
         .await
         .unwrap();
     let row = data_rows(&rows)[0];
     assert_eq!(
-        (row.get(0), row.get(1), row.get(2)),
-        (Some("{1,NULL,3}"), Some("{a,\"b c\"}"), Some("{10,-20}"))
+        (row.get(0), row.get(1)),
+        (Some("2024-01-15 11:30:00+01"), Some("0.3"))
     );
 }
