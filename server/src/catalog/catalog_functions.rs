@@ -122,7 +122,8 @@ impl RegType {
                         .map(|(oid, _)| oid)
                 })
             }
-            RegType::Type => type_oid_by_name(&unquoted(name)),
+            RegType::Type => type_oid_by_name(&unquoted(name))
+                .or_else(|| row_type_oid(registry, &unquoted(name))),
             RegType::Proc => proc_oid(unquoted(name).trim_start_matches("pg_catalog.")),
             RegType::Namespace => namespaces()
                 .iter()
@@ -152,7 +153,7 @@ impl RegType {
                         .find(|(o, _)| *o == oid)
                         .map(|(_, d)| quote_ident(&d.config.name))
                 }),
-            RegType::Type => format_type(oid, -1),
+            RegType::Type => type_name(registry, oid, -1),
             RegType::Proc => super::builtin_procs::proc_name(oid),
             RegType::Namespace => namespaces()
                 .iter()
@@ -191,8 +192,7 @@ impl RegType {
     ];
 }
 
-/// The registry names the relations and schemas of `regclass` and
-/// `regnamespace` values for the encoder.
+/// The registry names the objects of reg type values for the encoder.
 impl ObjectNames for Registry {
     fn name(&self, kind: PgScalar, oid: u32) -> String {
         let reg = RegType::ALL
@@ -201,6 +201,30 @@ impl ObjectNames for Registry {
             .unwrap_or(RegType::Class);
         reg.name(self, oid)
     }
+}
+
+/// What `format_type` prints for a type: a built-in's SQL name, or a
+/// dataset's row type (`accidents`) or its array (`accidents[]`).
+fn type_name(registry: &Registry, oid: u32, typmod: i32) -> Option<String> {
+    format_type(oid, typmod).or_else(|| {
+        registry.with_oids().into_iter().find_map(|(table, d)| {
+            let name = quote_ident(&d.config.name);
+            match oid.checked_sub(table) {
+                Some(1) => Some(name),
+                Some(2) => Some(format!("{name}[]")),
+                _ => None,
+            }
+        })
+    })
+}
+
+/// The OID of a dataset's row type, named as its table (`accidents`).
+fn row_type_oid(registry: &Registry, name: &str) -> Option<u32> {
+    registry
+        .with_oids()
+        .into_iter()
+        .find(|(_, d)| d.config.name == name)
+        .map(|(table, _)| table + 1)
 }
 
 fn namespaces() -> [(&'static str, u32); 3] {
@@ -551,6 +575,7 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
             },
         )
     };
+    let types = Arc::clone(registry);
     let mut functions = vec![
         ScalarUDF::new_from_impl(ExpandArray {
             signature: datafusion::logical_expr::Signature::any(1, Volatility::Immutable),
@@ -561,14 +586,14 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
             any(&[2]),
             Utf8,
             Stable,
-            |_, args, rows| {
+            move |_, args, rows| {
                 map_text_rows(args, rows, |v| {
                     let Some(oid) = v[0].and_then(|o| o.parse::<u32>().ok()) else {
                         return Ok(None);
                     };
                     let typmod = v[1].and_then(|m| m.parse().ok()).unwrap_or(-1);
                     Ok(Some(
-                        format_type(oid, typmod).unwrap_or_else(|| "???".into()),
+                        type_name(&types, oid, typmod).unwrap_or_else(|| "???".into()),
                     ))
                 })
             },

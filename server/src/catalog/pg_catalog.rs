@@ -91,46 +91,124 @@ fn pg_namespace(_: &Context<'_>) -> Vec<Vec<Cell>> {
     .collect()
 }
 
-fn pg_type(_: &Context<'_>) -> Vec<Vec<Cell>> {
-    type_rows().iter().map(type_row).collect()
+fn pg_type(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
+    let builtin = type_rows().iter().map(builtin_type).collect::<Vec<_>>();
+    let row_types = ctx
+        .registry
+        .with_oids()
+        .into_iter()
+        .flat_map(|(oid, d)| row_types(oid, &d.config.name));
+    builtin
+        .into_iter()
+        .chain(row_types)
+        .map(|t| type_cells(&t))
+        .collect()
 }
 
-fn type_row(r: &TypeRow) -> Vec<Cell> {
+/// What varies from one `pg_type` row to another.
+struct TypeEntry {
+    oid: u32,
+    name: String,
+    namespace: u32,
+    len: i16,
+    byval: bool,
+    typtype: &'static str,
+    category: &'static str,
+    preferred: bool,
+    relid: u32,
+    elem: u32,
+    array: u32,
+    /// The prefix of the I/O function names (`int4`, `array_`, `record_`).
+    io: String,
+    collation: u32,
+}
+
+fn builtin_type(r: &TypeRow) -> TypeEntry {
     let b = &r.base;
     let (len, byval, category) = if r.is_array {
         (-1, false, "A")
     } else {
         (b.len, b.byval, b.category)
     };
-    let io = r.io_prefix();
-    let align = match len {
+    TypeEntry {
+        oid: r.oid,
+        name: r.name.clone(),
+        namespace: PG_CATALOG_OID,
+        len,
+        byval,
+        typtype: r.typtype(),
+        category,
+        preferred: !r.is_array && matches!(b.oid, 16 | 25 | 701 | 1184 | 1186 | 26),
+        relid: 0,
+        elem: elem_of(r),
+        array: if r.is_array { 0 } else { b.array },
+        io: r.io_prefix(),
+        collation: match (r.is_array, b.oid) {
+            (false, 25 | 1043 | 1042) => 100,
+            (false, 19) => 950,
+            _ => 0,
+        },
+    }
+}
+
+/// A dataset's row type (the composite type PG makes for every table, at
+/// the table's OID + 1) and its array type (+ 2).
+fn row_types(table_oid: u32, table: &str) -> [TypeEntry; 2] {
+    let row = TypeEntry {
+        oid: table_oid + 1,
+        name: table.to_string(),
+        namespace: PUBLIC_OID,
+        len: -1,
+        byval: false,
+        typtype: "c",
+        category: "C",
+        preferred: false,
+        relid: table_oid,
+        elem: 0,
+        array: table_oid + 2,
+        io: "record_".into(),
+        collation: 0,
+    };
+    let array = TypeEntry {
+        oid: table_oid + 2,
+        name: format!("_{table}"),
+        typtype: "b",
+        category: "A",
+        relid: 0,
+        elem: table_oid + 1,
+        array: 0,
+        io: "array_".into(),
+        ..row
+    };
+    [row, array]
+}
+
+fn type_cells(t: &TypeEntry) -> Vec<Cell> {
+    let io = &t.io;
+    let align = match t.len {
         1 | -2 => "c",
         2 => "s",
         8 | 16 => "d",
+        _ if t.typtype == "c" => "d",
         _ => "i",
     };
-    let collation: u32 = match (r.is_array, b.oid) {
-        (false, 25 | 1043 | 1042) => 100,
-        (false, 19) => 950,
-        _ => 0,
-    };
     vec![
-        r.oid.into(),
-        r.name.clone().into(),
-        PG_CATALOG_OID.into(),
+        t.oid.into(),
+        t.name.clone().into(),
+        t.namespace.into(),
         OWNER_OID.into(),
-        len.into(),
-        byval.into(),
-        r.typtype().into(),
-        category.into(),
-        (!r.is_array && matches!(b.oid, 16 | 25 | 701 | 1184 | 1186 | 26)).into(),
+        t.len.into(),
+        t.byval.into(),
+        t.typtype.into(),
+        t.category.into(),
+        t.preferred.into(),
         true.into(),
         ",".into(),
-        0u32.into(),
+        t.relid.into(),
         // typsubscript: DataPress's pg_proc has no subscript handlers.
         0u32.into(),
-        elem_of(r).into(),
-        (if r.is_array { 0 } else { b.array }).into(),
+        t.elem.into(),
+        t.array.into(),
         proc_oid(&format!("{io}in")).into(),
         proc_oid(&format!("{io}out")).into(),
         proc_oid(&format!("{io}recv")).into(),
@@ -139,12 +217,12 @@ fn type_row(r: &TypeRow) -> Vec<Cell> {
         0u32.into(),
         0u32.into(),
         align.into(),
-        (if len == -1 { "x" } else { "p" }).into(),
+        (if t.len == -1 { "x" } else { "p" }).into(),
         false.into(),
         0u32.into(),
         (-1i32).into(),
         0i32.into(),
-        collation.into(),
+        t.collation.into(),
         Cell::Null,
         Cell::Null,
         Cell::Null,
@@ -171,8 +249,8 @@ pub struct CatalogRelation {
     pub namespace: u32,
     /// `relkind`: `r` for catalog tables, `v` for information_schema views.
     pub kind: &'static str,
-    /// `relnatts`
-    pub columns: usize,
+    /// Its columns, in order.
+    pub columns: Vec<(&'static str, Kind)>,
 }
 
 /// Every table of `pg_catalog` and view of `information_schema`, in a fixed
@@ -196,7 +274,7 @@ fn build_catalog_relations() -> Vec<CatalogRelation> {
                 oid,
                 namespace: PG_CATALOG_OID,
                 kind: "r",
-                columns: columns.len(),
+                columns,
             }
         });
     let views = super::information_schema::views()
@@ -207,7 +285,7 @@ fn build_catalog_relations() -> Vec<CatalogRelation> {
             oid: INFORMATION_SCHEMA_OID + 100 + i as u32,
             namespace: INFORMATION_SCHEMA_OID,
             kind: "v",
-            columns: columns.len(),
+            columns,
         });
     tables.chain(views).collect()
 }
@@ -259,47 +337,60 @@ fn pg_class(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
     });
     let catalogs = catalog_relations()
         .iter()
-        .map(|r| class_row(r.oid, r.name, r.namespace, r.kind, r.columns));
+        .map(|r| class_row(r.oid, r.name, r.namespace, r.kind, r.columns.len()));
     datasets.chain(catalogs).collect()
 }
 
 fn pg_attribute(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
-    dataset_columns(ctx)
+    let datasets = dataset_columns(ctx)
         .into_iter()
-        .map(|(oid, _, attnum, field)| {
-            let (pg_type, typmod) = pg_type_of(&field);
-            let collation: u32 = if pg_type.oid() == 25 { 100 } else { 0 };
-            let dims = i32::from(matches!(pg_type, PgType::Array(_)));
-            vec![
-                oid.into(),
-                field.name().clone().into(),
-                pg_type.oid().into(),
-                (-1i32).into(),
-                pg_type.typlen().into(),
-                attnum.into(),
-                dims.into(),
-                (-1i32).into(),
-                typmod.into(),
-                (pg_type.typlen() > 0 && pg_type.typlen() <= 8).into(),
-                "i".into(),
-                (if pg_type.typlen() == -1 { "x" } else { "p" }).into(),
-                "".into(),
-                (!field.is_nullable()).into(),
-                false.into(),
-                false.into(),
-                "".into(),
-                "".into(),
-                false.into(),
-                true.into(),
-                0i32.into(),
-                collation.into(),
-                Cell::Null,
-                Cell::Null,
-                Cell::Null,
-                Cell::Null,
-            ]
-        })
-        .collect()
+        .map(|(oid, _, attnum, field)| attribute_row(oid, attnum, &field));
+    let catalogs = catalog_relations().iter().flat_map(|r| {
+        r.columns
+            .iter()
+            .zip(1..)
+            .map(|((name, kind), attnum)| attribute_row(r.oid, attnum, &kind.field(name)))
+    });
+    datasets.chain(catalogs).collect()
+}
+
+/// One `pg_attribute` row: column `attnum` of relation `relid`.
+fn attribute_row(
+    relid: u32,
+    attnum: i16,
+    field: &datafusion::arrow::datatypes::Field,
+) -> Vec<Cell> {
+    let (pg_type, typmod) = pg_type_of(field);
+    let collation: u32 = if pg_type.oid() == 25 { 100 } else { 0 };
+    let dims = i32::from(matches!(pg_type, PgType::Array(_)));
+    vec![
+        relid.into(),
+        field.name().clone().into(),
+        pg_type.oid().into(),
+        (-1i32).into(),
+        pg_type.typlen().into(),
+        attnum.into(),
+        dims.into(),
+        (-1i32).into(),
+        typmod.into(),
+        (pg_type.typlen() > 0 && pg_type.typlen() <= 8).into(),
+        "i".into(),
+        (if pg_type.typlen() == -1 { "x" } else { "p" }).into(),
+        "".into(),
+        (!field.is_nullable()).into(),
+        false.into(),
+        false.into(),
+        "".into(),
+        "".into(),
+        false.into(),
+        true.into(),
+        0i32.into(),
+        collation.into(),
+        Cell::Null,
+        Cell::Null,
+        Cell::Null,
+        Cell::Null,
+    ]
 }
 
 fn pg_database(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
@@ -1421,10 +1512,20 @@ mod tests {
             registry: &registry,
             session: None,
         };
-        let columns = pg_attribute(&ctx);
-        assert_eq!(columns.len(), 2 * accidents_columns(&registry));
         // The catalogs list themselves too, each once, below the user OID range.
         let relations = catalog_relations();
+        let catalog_columns: usize = relations.iter().map(|r| r.columns.len()).sum();
+        let columns = pg_attribute(&ctx);
+        assert_eq!(
+            columns.len(),
+            2 * accidents_columns(&registry) + catalog_columns
+        );
+        // Each dataset has a row type and its array, after the built-in types.
+        let types = pg_type(&ctx);
+        let row_types = |oid| types.iter().filter(|t| t[0] == Cell::Int(oid)).count();
+        for (_, oid) in &before {
+            assert_eq!((row_types(oid + 1), row_types(oid + 2)), (1, 1));
+        }
         let mut oids: Vec<u32> = relations.iter().map(|r| r.oid).collect();
         oids.sort_unstable();
         oids.dedup();

@@ -80,7 +80,8 @@ pub enum Kind {
 const NUMERIC: DataType = DataType::Decimal128(38, 0);
 
 impl Kind {
-    fn field(self, name: &str) -> Field {
+    /// The Arrow field of a column `name` of this kind, tagged with its PG type.
+    pub fn field(self, name: &str) -> Field {
         let tagged = |data_type: DataType, pg: &str| {
             Field::new(name, data_type, true).with_metadata(HashMap::from([(
                 PG_TYPE_METADATA.to_string(),

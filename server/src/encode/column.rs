@@ -80,10 +80,12 @@ fn encode_reg_column(
     out: &mut EncodedColumn,
 ) {
     let arr = a.as_primitive::<UInt32Type>();
-    let name_of = |oid| match kind {
-        PgScalar::Regproc => crate::catalog::builtin_procs::proc_name(oid),
-        PgScalar::Regtype => crate::catalog::builtin_types::format_type(oid, -1),
-        _ => opts.object_names.as_ref().map(|n| n.name(kind, oid)),
+    let name_of = |oid| match (kind, &opts.object_names) {
+        (_, Some(names)) => Some(names.name(kind, oid)),
+        // Without the registry, the built-in functions and types are known.
+        (PgScalar::Regproc, None) => crate::catalog::builtin_procs::proc_name(oid),
+        (PgScalar::Regtype, None) => crate::catalog::builtin_types::format_type(oid, -1),
+        _ => None,
     };
     out.encode_each(a, |i, buf| {
         let oid = arr.value(i);

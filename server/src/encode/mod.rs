@@ -93,11 +93,11 @@ impl SessionTimeZone {
     }
 }
 
-/// Names the relations and schemas that `regclass` and `regnamespace` values
-/// refer to. The names live in the dataset registry, outside the encoder.
+/// Names the objects that reg type values (`regclass`, `regtype`, …) refer
+/// to. Datasets' names live in the registry, outside the encoder.
 pub trait ObjectNames: Send + Sync + std::fmt::Debug {
-    /// The text of a `regclass` or `regnamespace` (`kind`) value: the object's
-    /// name as PG prints it, `-` for OID 0, the OID's digits for an unknown one.
+    /// The text of a value of reg type `kind`: the object's name as PG
+    /// prints it, `-` for OID 0, the OID's digits for an unknown object.
     fn name(&self, kind: PgScalar, oid: u32) -> String;
 }
 
@@ -108,8 +108,8 @@ pub struct EncodeOptions {
     pub extra_float_digits: i32,
     /// `TimeZone`: timestamptz values are written in it.
     pub time_zone: SessionTimeZone,
-    /// Where `regclass`/`regnamespace` names come from; without it they are
-    /// written as OIDs.
+    /// Where reg type values' names come from; without it `regclass` and
+    /// `regnamespace` values are written as OIDs.
     pub object_names: Option<std::sync::Arc<dyn ObjectNames>>,
 }
 

@@ -212,7 +212,7 @@ impl Session {
     }
 
     /// How results are written: the session's settings, with the registry
-    /// naming `regclass` and `regnamespace` values.
+    /// naming reg type values.
     pub(super) fn encode_options(&self) -> EncodeOptions {
         let mut opts = self.settings().encode_options();
         opts.object_names = Some(Arc::clone(&self.registry) as Arc<dyn crate::encode::ObjectNames>);

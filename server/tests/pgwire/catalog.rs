@@ -351,3 +351,88 @@ async fn reg_values_go_out_typed_and_named() {
     };
     assert_eq!((oid(0), oid(1)), (1259, 11));
 }
+
+#[tokio::test]
+async fn catalog_tables_have_columns_and_datasets_have_row_types() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    // PostgreSQL 15: oid oid | nspname name | nspowner oid | nspacl aclitem[]
+    let rows = c
+        .simple_query(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
+             WHERE a.attrelid = 'pg_namespace'::regclass AND a.attnum > 0 ORDER BY a.attnum",
+        )
+        .await
+        .unwrap();
+    let columns: Vec<_> = data_rows(&rows)
+        .iter()
+        .map(|r| (r.get(0).unwrap(), r.get(1).unwrap()))
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            ("oid", "oid"),
+            ("nspname", "name"),
+            ("nspowner", "oid"),
+            ("nspacl", "aclitem[]")
+        ]
+    );
+    let rows = c
+        .simple_query(
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = 'pg_type'::regclass AND attnum > 0",
+        )
+        .await
+        .unwrap();
+    assert_eq!(data_rows(&rows)[0].get(0), Some("32"));
+    // PostgreSQL 15, for a table of the same name:
+    // accidents | c | t | C | _accidents | record_in | record_recv | d | x
+    let rows = c
+        .simple_query(
+            "SELECT t.typname, t.typtype, t.typrelid = c.oid, t.typcategory, \
+             (SELECT typname FROM pg_type WHERE oid = t.typarray), t.typinput, t.typreceive, \
+             t.typalign, t.typstorage \
+             FROM pg_type t JOIN pg_class c ON c.reltype = t.oid WHERE c.relname = 'accidents'",
+        )
+        .await
+        .unwrap();
+    let row = data_rows(&rows)[0];
+    assert_eq!(
+        (0..9).map(|i| row.get(i).unwrap()).collect::<Vec<_>>(),
+        [
+            "accidents",
+            "c",
+            "t",
+            "C",
+            "_accidents",
+            "record_in",
+            "record_recv",
+            "d",
+            "x"
+        ]
+    );
+    // _accidents | b | A | array_in
+    let rows = c
+        .simple_query(
+            "SELECT typname, typtype, typcategory, typinput FROM pg_type WHERE typname = '_accidents'",
+        )
+        .await
+        .unwrap();
+    let row = data_rows(&rows)[0];
+    assert_eq!(
+        (0..4).map(|i| row.get(i).unwrap()).collect::<Vec<_>>(),
+        ["_accidents", "b", "A", "array_in"]
+    );
+    // PostgreSQL 15: accidents | accidents[] | t
+    let rows = c
+        .simple_query(
+            "SELECT t.typelem::regtype, format_type(t.oid, -1), \
+             'accidents'::regtype = t.typelem FROM pg_type t WHERE t.typname = '_accidents'",
+        )
+        .await
+        .unwrap();
+    let row = data_rows(&rows)[0];
+    assert_eq!(
+        (0..3).map(|i| row.get(i).unwrap()).collect::<Vec<_>>(),
+        ["accidents", "accidents[]", "t"]
+    );
+}

@@ -238,3 +238,41 @@ async fn pkcs1_and_sec1_keys_are_accepted() {
         );
     }
 }
+
+/// Many clients authenticating at once, half with a wrong password, for each
+/// password method: every client gets its own outcome (the hazard the issue
+/// names for pgwire before 0.42.1 is auth state shared across connections).
+#[tokio::test]
+async fn concurrent_authentications_do_not_share_state() {
+    for method in ["cleartext", "md5", "scram-sha-256"] {
+        let s = TestServer::start(&format!(
+            "auth_method = {method:?}\npassword = {PASSWORD:?}\n"
+        ))
+        .await;
+        let attempts = (0..24).map(|i| {
+            let right = i % 2 == 0;
+            let dsn = s.dsn(&format!(
+                "password={}",
+                if right { PASSWORD } else { "wrong" }
+            ));
+            async move {
+                let outcome = match tokio_postgres::connect(&dsn, tokio_postgres::NoTls).await {
+                    Ok((client, conn)) => {
+                        tokio::spawn(conn);
+                        let row = client.query_one("SELECT current_user", &[]).await;
+                        Ok(row.unwrap().get::<_, String>(0))
+                    }
+                    Err(e) => Err(e.code().map(|c| c.code().to_string())),
+                };
+                (right, outcome)
+            }
+        });
+        for (right, outcome) in futures::future::join_all(attempts).await {
+            if right {
+                assert_eq!(outcome, Ok("datapress".to_string()), "{method}");
+            } else {
+                assert_eq!(outcome, Err(Some("28P01".to_string())), "{method}");
+            }
+        }
+    }
+}
