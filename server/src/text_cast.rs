@@ -111,6 +111,27 @@ impl CastsToPgText {
             function: Arc::new(ScalarUDF::new_from_impl(PgText::new(session))),
         }
     }
+
+    /// A cast to text of a type Arrow prints differently, as a call of [`PgText`].
+    fn rewrite(&self, expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+        let Expr::Cast(Cast { expr: inner, field }) = &expr else {
+            return Ok(Transformed::no(expr));
+        };
+        let to_text = matches!(
+            field.data_type(),
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+        );
+        if !to_text
+            || !inner
+                .get_type(schema)
+                .is_ok_and(|t| printed_differently(&t))
+        {
+            return Ok(Transformed::no(expr));
+        }
+        let text = self.function.call(vec![inner.as_ref().clone()]);
+        // The cast keeps the requested text type (Utf8View, …) around the UDF's Utf8.
+        Ok(Transformed::yes(text.cast_to(field.data_type(), schema)?))
+    }
 }
 
 /// Whether Arrow's text of a value of type `t` differs from PG's. Integers,
@@ -137,28 +158,6 @@ fn printed_differently(t: &DataType) -> bool {
             | LargeList(_)
             | FixedSizeList(_, _)
     )
-}
-
-impl CastsToPgText {
-    fn rewrite(&self, expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
-        let Expr::Cast(Cast { expr: inner, field }) = &expr else {
-            return Ok(Transformed::no(expr));
-        };
-        let to_text = matches!(
-            field.data_type(),
-            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
-        );
-        if !to_text
-            || !inner
-                .get_type(schema)
-                .is_ok_and(|t| printed_differently(&t))
-        {
-            return Ok(Transformed::no(expr));
-        }
-        let text = self.function.call(vec![inner.as_ref().clone()]);
-        // The cast keeps the requested text type (Utf8View, …) around the UDF's Utf8.
-        Ok(Transformed::yes(text.cast_to(field.data_type(), schema)?))
-    }
 }
 
 impl AnalyzerRule for CastsToPgText {

@@ -21,7 +21,7 @@ use super::pg_catalog::{
     catalog_relations, CatalogRelation, DATABASE_OWNER_OID, INFORMATION_SCHEMA_OID, OWNER_OID,
     PG_CATALOG_OID, PUBLIC_OID,
 };
-use crate::datasets::Registry;
+use crate::datasets::{Dataset, Registry};
 use crate::encode::{ObjectNames, PgScalar};
 use crate::errors::{sqlstate, PgError};
 
@@ -134,7 +134,7 @@ impl RegType {
 
     /// The name of the object with `oid`, or the number itself as PG prints an
     /// unknown one; OID 0 (none) is `-`.
-    fn name(self, registry: &Registry, oid: u32) -> String {
+    fn name(self, datasets: &[(u32, Dataset)], oid: u32) -> String {
         if oid == 0 {
             return "-".into();
         }
@@ -147,13 +147,12 @@ impl RegType {
                     _ => r.name.to_string(),
                 })
                 .or_else(|| {
-                    registry
-                        .with_oids()
-                        .into_iter()
+                    datasets
+                        .iter()
                         .find(|(o, _)| *o == oid)
                         .map(|(_, d)| quote_ident(&d.config.name))
                 }),
-            RegType::Type => type_name(registry, oid, -1),
+            RegType::Type => type_name(datasets, oid, -1),
             RegType::Proc => super::builtin_procs::proc_name(oid),
             RegType::Namespace => namespaces()
                 .iter()
@@ -194,22 +193,23 @@ impl RegType {
 
 /// The registry names the objects of reg type values for the encoder.
 impl ObjectNames for Registry {
-    fn name(&self, kind: PgScalar, oid: u32) -> String {
+    fn namer(&self, kind: PgScalar) -> Box<dyn Fn(u32) -> String + '_> {
         let reg = RegType::ALL
             .into_iter()
             .find(|r| r.pg_type() == kind)
             .unwrap_or(RegType::Class);
-        reg.name(self, oid)
+        let datasets = self.with_oids();
+        Box::new(move |oid| reg.name(&datasets, oid))
     }
 }
 
 /// What `format_type` prints for a type: a built-in's SQL name, or a
 /// dataset's row type (`accidents`) or its array (`accidents[]`).
-fn type_name(registry: &Registry, oid: u32, typmod: i32) -> Option<String> {
+fn type_name(datasets: &[(u32, Dataset)], oid: u32, typmod: i32) -> Option<String> {
     format_type(oid, typmod).or_else(|| {
-        registry.with_oids().into_iter().find_map(|(table, d)| {
+        datasets.iter().find_map(|(table, d)| {
             let name = quote_ident(&d.config.name);
-            match oid.checked_sub(table) {
+            match oid.checked_sub(*table) {
                 Some(1) => Some(name),
                 Some(2) => Some(format!("{name}[]")),
                 _ => None,
@@ -587,13 +587,14 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
             Utf8,
             Stable,
             move |_, args, rows| {
+                let datasets = types.with_oids();
                 map_text_rows(args, rows, |v| {
                     let Some(oid) = v[0].and_then(|o| o.parse::<u32>().ok()) else {
                         return Ok(None);
                     };
                     let typmod = v[1].and_then(|m| m.parse().ok()).unwrap_or(-1);
                     Ok(Some(
-                        type_name(&types, oid, typmod).unwrap_or_else(|| "???".into()),
+                        type_name(&datasets, oid, typmod).unwrap_or_else(|| "???".into()),
                     ))
                 })
             },
@@ -790,8 +791,9 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
             Utf8,
             Stable,
             move |_, args, rows| {
+                let datasets = r.with_oids();
                 map_text_rows(args, rows, |v| {
-                    v[0].map(|value| resolve(reg, &r, value).map(|oid| reg.name(&r, oid)))
+                    v[0].map(|value| resolve(reg, &r, value).map(|oid| reg.name(&datasets, oid)))
                         .transpose()
                 })
             },
@@ -881,7 +883,7 @@ mod tests {
         assert_eq!(RegType::Class.lookup(&registry, "nonesuch"), None);
         assert_eq!(RegType::Type.lookup(&registry, "integer"), Some(23));
         assert_eq!(RegType::Namespace.lookup(&registry, "public"), Some(2200));
-        assert_eq!(RegType::Type.name(&registry, 1009), "text[]");
-        assert_eq!(RegType::Class.name(&registry, 1259), "pg_class");
+        assert_eq!(RegType::Type.name(&registry.with_oids(), 1009), "text[]");
+        assert_eq!(RegType::Class.name(&registry.with_oids(), 1259), "pg_class");
     }
 }

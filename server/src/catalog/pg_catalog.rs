@@ -92,14 +92,15 @@ fn pg_namespace(_: &Context<'_>) -> Vec<Vec<Cell>> {
 }
 
 fn pg_type(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
-    let builtin = type_rows().iter().map(builtin_type).collect::<Vec<_>>();
+    let builtin = type_rows();
     let row_types = ctx
         .registry
         .with_oids()
         .into_iter()
         .flat_map(|(oid, d)| row_types(oid, &d.config.name));
     builtin
-        .into_iter()
+        .iter()
+        .map(builtin_type)
         .chain(row_types)
         .map(|t| type_cells(&t))
         .collect()

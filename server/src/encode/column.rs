@@ -80,8 +80,9 @@ fn encode_reg_column(
     out: &mut EncodedColumn,
 ) {
     let arr = a.as_primitive::<UInt32Type>();
-    let name_of = |oid| match (kind, &opts.object_names) {
-        (_, Some(names)) => Some(names.name(kind, oid)),
+    let namer = opts.object_names.as_ref().map(|names| names.namer(kind));
+    let name_of = |oid| match (kind, &namer) {
+        (_, Some(name)) => Some(name(oid)),
         // Without the registry, the built-in functions and types are known.
         (PgScalar::Regproc, None) => crate::catalog::builtin_procs::proc_name(oid),
         (PgScalar::Regtype, None) => crate::catalog::builtin_types::format_type(oid, -1),

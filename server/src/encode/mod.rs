@@ -96,9 +96,10 @@ impl SessionTimeZone {
 /// Names the objects that reg type values (`regclass`, `regtype`, …) refer
 /// to. Datasets' names live in the registry, outside the encoder.
 pub trait ObjectNames: Send + Sync + std::fmt::Debug {
-    /// The text of a value of reg type `kind`: the object's name as PG
-    /// prints it, `-` for OID 0, the OID's digits for an unknown object.
-    fn name(&self, kind: PgScalar, oid: u32) -> String;
+    /// Names values of reg type `kind`, as PG prints them: the object's
+    /// name, `-` for OID 0, the OID's digits for an unknown object. Made once
+    /// per column, so the names are gathered once, not for every value.
+    fn namer(&self, kind: PgScalar) -> Box<dyn Fn(u32) -> String + '_>;
 }
 
 /// Session settings that change how values are written.
