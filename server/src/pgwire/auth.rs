@@ -4,14 +4,16 @@
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use bytes::{Buf, BytesMut};
+use bytes::Bytes;
 use hmac::{Hmac, Mac};
 use md5::Md5;
+use pgwire::messages::startup::Authentication;
+use pgwire::messages::PgWireBackendMessage;
 use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 
 use super::cancel::constant_time_eq;
-use super::messages;
-use super::startup::{Io, StartupEnd};
+use super::connection::Connection;
+use super::startup::{read_password_message, send_now, StartupEnd};
 use crate::errors::PgError;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -116,33 +118,24 @@ fn protocol_error(message: &str) -> StartupEnd {
 /// on a TLS connection (offering SCRAM-SHA-256-PLUS). Returns whether the
 /// client proved it knows `password`; protocol errors end the startup.
 pub async fn scram(
-    stream: &mut Box<dyn Io>,
+    conn: &mut Connection,
     password: &str,
     channel_binding: Option<Vec<u8>>,
 ) -> Result<bool, StartupEnd> {
     let mut mechanisms = Vec::new();
     if channel_binding.is_some() {
-        mechanisms.extend_from_slice(b"SCRAM-SHA-256-PLUS\0");
+        mechanisms.push("SCRAM-SHA-256-PLUS".to_string());
     }
-    mechanisms.extend_from_slice(b"SCRAM-SHA-256\0\0");
-    send(stream, 10, &mechanisms).await?;
+    mechanisms.push("SCRAM-SHA-256".to_string());
+    send(conn, Authentication::SASL(mechanisms)).await?;
 
     // SASLInitialResponse: mechanism, then the client-first-message.
-    let mut initial = super::startup::read_password_body(stream).await?;
-    let end = initial
-        .iter()
-        .position(|&b| b == 0)
-        .ok_or_else(|| protocol_error("malformed SASL message"))?;
-    let mechanism = String::from_utf8_lossy(&initial.split_to(end)).into_owned();
-    initial.advance(1);
-    if initial.remaining() < 4 {
-        return Err(protocol_error("malformed SASL message"));
-    }
-    let len = initial.get_i32();
-    if len < 0 || len as usize != initial.remaining() {
-        return Err(protocol_error("malformed SASL message"));
-    }
-    let client_first = String::from_utf8_lossy(&initial).into_owned();
+    let initial = read_password_message(conn)
+        .await?
+        .into_sasl_initial_response()
+        .map_err(|_| protocol_error("malformed SASL message"))?;
+    let mechanism = initial.auth_method;
+    let client_first = String::from_utf8_lossy(&initial.data.unwrap_or_default()).into_owned();
     let plus = mechanism == "SCRAM-SHA-256-PLUS";
     if !(mechanism == "SCRAM-SHA-256" || plus && channel_binding.is_some()) {
         return Err(protocol_error(
@@ -168,10 +161,17 @@ pub async fn scram(
     let server_nonce: [u8; 18] = rand::random();
     let nonce = format!("{client_nonce}{}", B64.encode(server_nonce));
     let server_first = format!("r={nonce},s={},i={ITERATIONS}", B64.encode(salt));
-    send(stream, 11, server_first.as_bytes()).await?;
+    send(
+        conn,
+        Authentication::SASLContinue(Bytes::from(server_first.clone())),
+    )
+    .await?;
 
-    let final_body = super::startup::read_password_body(stream).await?;
-    let client_final = String::from_utf8_lossy(&final_body).into_owned();
+    let final_message = read_password_message(conn)
+        .await?
+        .into_sasl_response()
+        .map_err(|_| protocol_error("malformed SASL message"))?;
+    let client_final = String::from_utf8_lossy(&final_message.data).into_owned();
     let (without_proof, proof) = client_final
         .rsplit_once(",p=")
         .ok_or_else(|| protocol_error("malformed SCRAM message"))?;
@@ -203,12 +203,8 @@ pub async fn scram(
     }
     let server_key = hmac(&salted, b"Server Key");
     let server_signature = hmac(&server_key, auth_message.as_bytes());
-    send(
-        stream,
-        12,
-        format!("v={}", B64.encode(server_signature)).as_bytes(),
-    )
-    .await?;
+    let server_final = format!("v={}", B64.encode(server_signature));
+    send(conn, Authentication::SASLFinal(Bytes::from(server_final))).await?;
     Ok(true)
 }
 
@@ -227,15 +223,8 @@ fn attribute(message: &str, key: char) -> Option<&str> {
     })
 }
 
-async fn send(stream: &mut Box<dyn Io>, code: i32, data: &[u8]) -> Result<(), StartupEnd> {
-    use tokio::io::AsyncWriteExt;
-    let mut buf = BytesMut::new();
-    messages::authentication(&mut buf, code, data);
-    stream
-        .write_all(&buf)
-        .await
-        .map_err(|_| StartupEnd::Closed)?;
-    stream.flush().await.map_err(|_| StartupEnd::Closed)
+async fn send(conn: &mut Connection, message: Authentication) -> Result<(), StartupEnd> {
+    send_now(conn, PgWireBackendMessage::Authentication(message)).await
 }
 
 #[cfg(test)]

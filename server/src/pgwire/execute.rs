@@ -14,11 +14,15 @@ use datafusion::physical_plan::memory::MemoryStream;
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
 use futures::StreamExt;
+use pgwire::messages::copy::{CopyDone, CopyOutResponse};
+use pgwire::messages::extendedquery::PortalSuspended;
+use pgwire::messages::response::EmptyQueryResponse;
+use pgwire::messages::PgWireBackendMessage as Backend;
 
 use super::cancel::StatementGuard;
 use super::column_names::pg_column_names;
 use super::column_origin::column_origins;
-use super::messages;
+use super::connection::Outbox;
 use super::reuse::{Executable, Reusable};
 use super::session::{Failure, Portal, Prepared, Session, Shape, Transaction, FLUSH_AT};
 use super::statements::{DiscardKind, Statement, TransactionCommand};
@@ -276,11 +280,12 @@ impl Session {
         let mut guard = self.guard();
         if portal.running.is_none() {
             if portal.finished {
-                messages::command_complete(&mut self.wbuf, "SELECT 0");
+                self.conn.command_complete("SELECT 0");
                 return Ok(());
             }
             let Some(statement) = portal.prepared.statement.clone() else {
-                messages::empty(&mut self.wbuf, b'I');
+                self.conn
+                    .queue(Backend::EmptyQueryResponse(EmptyQueryResponse::new()));
                 portal.finished = true;
                 return Ok(());
             };
@@ -341,7 +346,7 @@ impl Session {
             let Some((stream, tag)) = stream else {
                 portal.finished = true;
                 let tag = self.run_command(&statement)?;
-                messages::command_complete(&mut self.wbuf, &tag);
+                self.conn.command_complete(&tag);
                 return Ok(());
             };
             let shape = shape
@@ -350,7 +355,7 @@ impl Session {
             let encoder = ResultEncoder::new(&shape.schema, &shape.names, &portal.formats, opts)
                 .with_origins(&shape.origins);
             if describe {
-                encoder.write_row_description(&mut self.wbuf);
+                encoder.write_row_description(self.conn.out());
             }
             portal.running = Some(Running {
                 stream,
@@ -367,9 +372,10 @@ impl Session {
             let tag = complete_tag(running.tag, sent);
             portal.running = None;
             portal.finished = true;
-            messages::command_complete(&mut self.wbuf, &tag);
+            self.conn.command_complete(&tag);
         } else {
-            messages::empty(&mut self.wbuf, b's');
+            self.conn
+                .queue(Backend::PortalSuspended(PortalSuspended::new()));
         }
         Ok(())
     }
@@ -414,11 +420,11 @@ impl Session {
             if !skip {
                 running
                     .encoder
-                    .write_data_rows(&batch, &mut self.wbuf)
+                    .write_data_rows(&batch, self.conn.out())
                     .map_err(|e| PgError::new(sqlstate::INTERNAL_ERROR, e.to_string()))?;
             }
             sent += take;
-            if self.wbuf.len() >= FLUSH_AT {
+            if self.conn.out().len() >= FLUSH_AT {
                 self.flush().await?;
             }
         }
@@ -470,7 +476,7 @@ impl Session {
                 hold,
             },
         );
-        messages::command_complete(&mut self.wbuf, "DECLARE CURSOR");
+        self.conn.command_complete("DECLARE CURSOR");
         Ok(())
     }
 
@@ -497,7 +503,7 @@ impl Session {
         self.cursors.insert(name.to_string(), cursor);
         let (sent, _) = result?;
         let verb = if skip { "MOVE" } else { "FETCH" };
-        messages::command_complete(&mut self.wbuf, &format!("{verb} {sent}"));
+        self.conn.command_complete(&format!("{verb} {sent}"));
         Ok(())
     }
 
@@ -519,27 +525,30 @@ impl Session {
         let formats = vec![column_format; shape.names.len()];
         let opts = self.encode_options();
         let mut encoder = ResultEncoder::new(&shape.schema, &shape.names, &formats, opts);
-        messages::copy_out_response(&mut self.wbuf, format.code(), shape.names.len());
-        write_copy_start(format, &encoder, &mut self.wbuf);
+        let columns = shape.names.len();
+        let code = i16::from(format.code());
+        let response = CopyOutResponse::new(format.code(), columns as i16, vec![code; columns]);
+        self.conn.queue(Backend::CopyOutResponse(response));
+        write_copy_start(format, &encoder, self.conn.out());
         let mut rows = 0u64;
         while let Some(batch) = guard.run(stream.next()).await? {
             let batch = batch.map_err(|e| PgError::from_datafusion(&e))?;
-            write_copy_rows(format, &mut encoder, &batch, &mut self.wbuf)
+            write_copy_rows(format, &mut encoder, &batch, self.conn.out())
                 .map_err(|e| PgError::new(sqlstate::INTERNAL_ERROR, e.to_string()))?;
             rows += batch.num_rows() as u64;
-            if self.wbuf.len() >= FLUSH_AT {
+            if self.conn.out().len() >= FLUSH_AT {
                 self.flush().await?;
             }
         }
-        write_copy_end(format, &mut self.wbuf);
-        messages::empty(&mut self.wbuf, b'c');
-        messages::command_complete(&mut self.wbuf, &format!("COPY {rows}"));
+        write_copy_end(format, self.conn.out());
+        self.conn.queue(Backend::CopyDone(CopyDone::new()));
+        self.conn.command_complete(&format!("COPY {rows}"));
         Ok(())
     }
 
     fn warn(&mut self, code: &'static str, message: &str) {
         let notice = PgError::new(code, message).with_severity(Severity::Warning);
-        messages::error_response(&mut self.wbuf, &notice);
+        self.conn.send_error(&notice);
     }
 
     /// Runs a statement that returns no rows; returns its command tag.

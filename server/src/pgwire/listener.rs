@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 
 use super::cancel::CancelRegistry;
 use super::session::Session;
-use super::startup::{startup, StartupContext, StartupEnd};
+use super::startup::{refuse, startup, StartupContext, StartupEnd};
 use super::tls;
 use crate::catalog::functions::SessionInfo;
 use crate::config::PgwireConfig;
@@ -148,17 +148,11 @@ async fn serve(
         .statement_timeout
         .map_or(0, |d| d.as_millis() as u64);
     let key = ctx.cancels.register();
-    let mut stream = started.stream;
+    let mut connection = started.connection;
     let settings = match Settings::new(&started.user, &started.settings, timeout_ms) {
         Ok(s) => s,
         Err(e) => {
-            use tokio::io::AsyncWriteExt;
-            let mut buf = bytes::BytesMut::new();
-            super::messages::error_response(
-                &mut buf,
-                &e.with_severity(crate::errors::Severity::Fatal),
-            );
-            let _ = stream.write_all(&buf).await;
+            refuse(&mut connection, e).await;
             return;
         }
     };
@@ -170,8 +164,6 @@ async fn serve(
         tls: started.tls,
         settings: std::sync::Mutex::new(settings),
     });
-    Session::new(stream, engine, info, key, ctx.config.max_message_size)
-        .run()
-        .await;
+    Session::new(connection, engine, info, key).run().await;
     tracing::debug!(%peer, "connection closed");
 }

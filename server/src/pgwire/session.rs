@@ -5,18 +5,23 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::execution::context::SessionState;
 use datafusion::logical_expr::LogicalPlan;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use pgwire::messages::data::{NoData, ParameterDescription};
+use pgwire::messages::extendedquery::{
+    Bind, BindComplete, CloseComplete, ParseComplete, TARGET_TYPE_BYTE_STATEMENT,
+};
+use pgwire::messages::response::{EmptyQueryResponse, ReadyForQuery, TransactionStatus};
+use pgwire::messages::startup::{BackendKeyData, ParameterStatus, SecretKey};
+use pgwire::messages::{PgWireBackendMessage as Backend, PgWireFrontendMessage as Frontend};
 
 use super::cancel::CancelKey;
+use super::connection::{Connection, FrameError, Outbox};
 use super::execute::Running;
-use super::messages::{self, Frontend};
 use super::params;
 use super::reuse::{simplify_bound, Executable, PlanCache, Reusable};
-use super::startup::Io;
 use super::statements::{self, Statement};
 use crate::catalog::functions::SessionInfo;
 use crate::datasets::Registry;
@@ -40,11 +45,11 @@ pub enum Transaction {
 }
 
 impl Transaction {
-    fn status_byte(self) -> u8 {
+    fn status(self) -> TransactionStatus {
         match self {
-            Transaction::Idle => b'I',
-            Transaction::InBlock => b'T',
-            Transaction::Failed => b'E',
+            Transaction::Idle => TransactionStatus::Idle,
+            Transaction::InBlock => TransactionStatus::Transaction,
+            Transaction::Failed => TransactionStatus::Error,
         }
     }
 }
@@ -64,8 +69,8 @@ impl From<PgError> for Failure {
     }
 }
 
-impl From<std::io::Error> for Failure {
-    fn from(_: std::io::Error) -> Failure {
+impl From<FrameError> for Failure {
+    fn from(_: FrameError) -> Failure {
         Failure::Disconnected
     }
 }
@@ -131,10 +136,7 @@ pub struct Portal {
 
 /// One connection's state.
 pub struct Session {
-    io: Box<dyn Io>,
-    rbuf: BytesMut,
-    pub(super) wbuf: BytesMut,
-    max_message_size: usize,
+    pub(super) conn: Connection,
     pub(super) state: SessionState,
     pub(super) registry: Arc<Registry>,
     pub(super) plans: PlanCache,
@@ -151,18 +153,14 @@ pub struct Session {
 impl Session {
     /// A session for an authenticated client.
     pub fn new(
-        io: Box<dyn Io>,
+        conn: Connection,
         engine: Arc<Engine>,
         info: Arc<SessionInfo>,
         key: CancelKey,
-        max_message_size: usize,
     ) -> Session {
         let state = engine.session_state(&info);
         Session {
-            io,
-            rbuf: BytesMut::with_capacity(8192),
-            wbuf: BytesMut::with_capacity(FLUSH_AT * 2),
-            max_message_size,
+            conn,
             state,
             registry: Arc::clone(engine.registry()),
             plans: PlanCache::default(),
@@ -183,23 +181,24 @@ impl Session {
         let reported = self.settings().reported();
         self.reported = reported;
         for (name, value) in self.reported.clone() {
-            messages::parameter_status(&mut self.wbuf, &name, &value);
+            self.conn
+                .queue(Backend::ParameterStatus(ParameterStatus::new(name, value)));
         }
-        messages::backend_key_data(&mut self.wbuf, self.key.pid, self.key.secret);
+        let key = BackendKeyData::new(self.key.pid, SecretKey::I32(self.key.secret));
+        self.conn.queue(Backend::BackendKeyData(key));
         self.ready_for_query();
         if self.flush().await.is_err() {
             return;
         }
         loop {
-            let message = match self.read_message().await {
-                Ok(Some(m)) => m,
-                Ok(None) => return,
-                Err(Failure::Client(e)) => {
-                    messages::error_response(&mut self.wbuf, &e.with_severity(Severity::Fatal));
+            let message = match self.conn.receive().await {
+                Some(Ok(m)) => m,
+                Some(Err(FrameError::Protocol(e))) => {
+                    self.conn.send_error(&e.with_severity(Severity::Fatal));
                     let _ = self.flush().await;
                     return;
                 }
-                Err(Failure::Disconnected) => return,
+                Some(Err(FrameError::Closed)) | None => return,
             };
             if self.handle(message).await.is_err() {
                 return;
@@ -222,13 +221,13 @@ impl Session {
     /// Handles one message; `Err` ends the session.
     async fn handle(&mut self, message: Frontend) -> Result<(), ()> {
         let result = match message {
-            Frontend::Query(sql) => {
+            Frontend::Query(query) => {
                 self.skipping = false;
-                self.simple_query(&sql).await;
+                self.simple_query(&query.query).await;
                 self.ready_for_query();
                 return self.flush().await.map_err(|_| ());
             }
-            Frontend::Sync => {
+            Frontend::Sync(_) => {
                 self.skipping = false;
                 if self.transaction == Transaction::Idle {
                     self.end_transaction();
@@ -236,36 +235,38 @@ impl Session {
                 self.ready_for_query();
                 return self.flush().await.map_err(|_| ());
             }
-            Frontend::Flush => return self.flush().await.map_err(|_| ()),
-            Frontend::Terminate => return Err(()),
-            Frontend::CopyIn => return Ok(()),
-            Frontend::Password(_) => Err(Failure::Client(PgError::protocol(
+            Frontend::Flush(_) => return self.flush().await.map_err(|_| ()),
+            Frontend::Terminate(_) => return Err(()),
+            // COPY FROM data this server never asked for.
+            Frontend::CopyData(_) | Frontend::CopyDone(_) | Frontend::CopyFail(_) => return Ok(()),
+            Frontend::PasswordMessageFamily(_) => Err(Failure::Client(PgError::protocol(
                 "unexpected password message after authentication",
             ))),
             _ if self.skipping => return Ok(()),
-            Frontend::Parse {
-                name,
-                query,
-                param_types,
-            } => self.parse(name, &query, param_types).await,
-            Frontend::Bind {
-                portal,
-                statement,
-                param_formats,
-                params,
-                result_formats,
-            } => self.bind(portal, &statement, &param_formats, params, &result_formats),
-            Frontend::Describe { kind, name } => self.describe(kind, &name),
-            Frontend::Execute { portal, max_rows } => self.execute_portal(&portal, max_rows).await,
-            Frontend::Close { kind, name } => {
-                if kind == b'S' {
+            Frontend::Parse(parse) => {
+                let name = parse.name.unwrap_or_default();
+                self.parse(name, &parse.query, parse.type_oids).await
+            }
+            Frontend::Bind(bind) => self.bind(bind),
+            Frontend::Describe(d) => self.describe(d.target_type, &d.name.unwrap_or_default()),
+            Frontend::Execute(e) => {
+                self.execute_portal(&e.name.unwrap_or_default(), e.max_rows)
+                    .await
+            }
+            Frontend::Close(close) => {
+                let name = close.name.unwrap_or_default();
+                if close.target_type == TARGET_TYPE_BYTE_STATEMENT {
                     self.statements.remove(&name);
                 } else {
                     self.portals.remove(&name);
                 }
-                messages::empty(&mut self.wbuf, b'3');
+                self.conn
+                    .queue(Backend::CloseComplete(CloseComplete::new()));
                 Ok(())
             }
+            other => Err(Failure::Client(PgError::protocol(format!(
+                "unexpected message after startup: {other:?}"
+            )))),
         };
         match result {
             Ok(()) => Ok(()),
@@ -286,7 +287,7 @@ impl Session {
             "query failed: {}",
             e.message
         );
-        messages::error_response(&mut self.wbuf, e);
+        self.conn.send_error(e);
         if self.transaction == Transaction::InBlock {
             self.transaction = Transaction::Failed;
         }
@@ -299,17 +300,14 @@ impl Session {
     }
 
     fn ready_for_query(&mut self) {
-        messages::ready_for_query(&mut self.wbuf, self.transaction.status_byte());
+        let status = self.transaction.status();
+        self.conn
+            .queue(Backend::ReadyForQuery(ReadyForQuery::new(status)));
     }
 
     /// Writes everything buffered to the socket.
     pub(super) async fn flush(&mut self) -> Result<(), Failure> {
-        if !self.wbuf.is_empty() {
-            self.io.write_all(&self.wbuf).await?;
-            self.wbuf.clear();
-        }
-        self.io.flush().await?;
-        Ok(())
+        Ok(self.conn.flush_out().await?)
     }
 
     /// Sends ParameterStatus for every reported setting that changed.
@@ -318,42 +316,11 @@ impl Session {
         if now != self.reported {
             for (name, value) in &now {
                 if !self.reported.iter().any(|(n, v)| n == name && v == value) {
-                    messages::parameter_status(&mut self.wbuf, name, value);
+                    let status = ParameterStatus::new(name.clone(), value.clone());
+                    self.conn.queue(Backend::ParameterStatus(status));
                 }
             }
             self.reported = now;
-        }
-    }
-
-    async fn read_message(&mut self) -> Result<Option<Frontend>, Failure> {
-        loop {
-            if self.rbuf.len() >= 5 {
-                let tag = self.rbuf[0];
-                let len =
-                    i32::from_be_bytes([self.rbuf[1], self.rbuf[2], self.rbuf[3], self.rbuf[4]]);
-                if len < 4 {
-                    return Err(PgError::protocol("invalid message length").into());
-                }
-                let len = len as usize;
-                if len > self.max_message_size {
-                    return Err(PgError::protocol(format!(
-                        "message of {len} bytes exceeds the limit of {} bytes",
-                        self.max_message_size
-                    ))
-                    .into());
-                }
-                if self.rbuf.len() > len {
-                    let frame = self.rbuf.split_to(len + 1).freeze();
-                    let body: Bytes = frame.slice(5..);
-                    return messages::decode(tag, body)
-                        .map(Some)
-                        .map_err(Failure::Client);
-                }
-                self.rbuf.reserve(len + 1 - self.rbuf.len());
-            }
-            if self.io.read_buf(&mut self.rbuf).await? == 0 {
-                return Ok(None);
-            }
         }
     }
 
@@ -364,7 +331,8 @@ impl Session {
             Err(e) => return self.report_error(&e),
         };
         if pieces.is_empty() {
-            messages::empty(&mut self.wbuf, b'I');
+            self.conn
+                .queue(Backend::EmptyQueryResponse(EmptyQueryResponse::new()));
             return;
         }
         for piece in &pieces {
@@ -452,18 +420,18 @@ impl Session {
             None => Arc::new(self.prepare(None, declared).await?),
         };
         self.statements.insert(name, prepared);
-        messages::empty(&mut self.wbuf, b'1');
+        self.conn
+            .queue(Backend::ParseComplete(ParseComplete::new()));
         Ok(())
     }
 
-    fn bind(
-        &mut self,
-        portal_name: String,
-        statement: &str,
-        param_formats: &[i16],
-        values: Vec<Option<Bytes>>,
-        result_formats: &[i16],
-    ) -> Result<(), Failure> {
+    fn bind(&mut self, message: Bind) -> Result<(), Failure> {
+        let portal_name = message.portal_name.unwrap_or_default();
+        let statement = message.statement_name.unwrap_or_default();
+        let statement = statement.as_str();
+        let values: Vec<Option<Bytes>> = message.parameters;
+        let param_formats = &message.parameter_format_codes;
+        let result_formats = &message.result_column_format_codes;
         let prepared = self.statements.get(statement).cloned().ok_or_else(|| {
             PgError::new(
                 sqlstate::UNDEFINED_PREPARED_STATEMENT,
@@ -530,12 +498,12 @@ impl Session {
                 finished: false,
             },
         );
-        messages::empty(&mut self.wbuf, b'2');
+        self.conn.queue(Backend::BindComplete(BindComplete::new()));
         Ok(())
     }
 
     fn describe(&mut self, kind: u8, name: &str) -> Result<(), Failure> {
-        if kind == b'S' {
+        if kind == TARGET_TYPE_BYTE_STATEMENT {
             let prepared = self.statements.get(name).cloned().ok_or_else(|| {
                 PgError::new(
                     sqlstate::UNDEFINED_PREPARED_STATEMENT,
@@ -543,7 +511,8 @@ impl Session {
                 )
             })?;
             let oids = prepared.param_oids.clone();
-            messages::parameter_description(&mut self.wbuf, &oids);
+            let description = ParameterDescription::new(oids);
+            self.conn.queue(Backend::ParameterDescription(description));
             let shape = self.statement_shape(&prepared);
             self.describe_rows(shape.as_ref(), &[]);
         } else {
@@ -571,9 +540,9 @@ impl Session {
                     EncodeOptions::default(),
                 )
                 .with_origins(&shape.origins)
-                .write_row_description(&mut self.wbuf);
+                .write_row_description(self.conn.out());
             }
-            None => messages::empty(&mut self.wbuf, b'n'),
+            None => self.conn.queue(Backend::NoData(NoData::new())),
         }
     }
 

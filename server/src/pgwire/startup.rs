@@ -1,36 +1,26 @@
-//! Connection startup: SSLRequest / GSSENCRequest / direct TLS, CancelRequest,
-//! the StartupMessage (protocol 3.0; 3.2 negotiated down), and authentication.
+//! Connection startup: TLS negotiation (pgwire's: SSLRequest, GSSENCRequest,
+//! direct TLS), CancelRequest, the StartupMessage (protocol 3.0; 3.2 negotiated
+//! down), and authentication.
 
 use std::sync::Arc;
 
-use bytes::{Buf, Bytes, BytesMut};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use pgwire::messages::startup::{Authentication, NegotiateProtocolVersion, Startup};
+use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
+use pgwire::tokio::server::{negotiate_tls, MaybeTls};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
+use tokio_util::codec::{Framed, FramedParts};
 
 use super::auth::secrets_equal;
 use super::cancel::CancelRegistry;
-use super::messages::{self, Frontend};
+use super::connection::{Connection, FrameError, Outbox, PgCodec};
 use crate::config::{AuthMethod, PgwireConfig};
 use crate::errors::{sqlstate, PgError, Severity};
 
-/// Anything a session can run over: plain TCP or TLS.
-pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
-
-const SSL_REQUEST: i32 = 80_877_103;
-const GSSENC_REQUEST: i32 = 80_877_104;
-const CANCEL_REQUEST: i32 = 80_877_102;
-const PROTOCOL_3: i32 = 3;
-/// The first byte of a TLS ClientHello record (PG 17 `sslnegotiation=direct`).
-const TLS_HANDSHAKE: u8 = 0x16;
-/// The longest startup packet we read (PG uses 10000).
-const MAX_STARTUP_PACKET: usize = 10_000;
-
 /// A client that finished startup and authentication.
 pub struct Started {
-    /// The (possibly TLS) stream.
-    pub stream: Box<dyn Io>,
+    /// The framed (possibly TLS) connection.
+    pub connection: Connection,
     /// The user it authenticated as.
     pub user: String,
     /// The database it asked for.
@@ -71,99 +61,60 @@ pub async fn startup(
     tcp: TcpStream,
     over_limit: bool,
 ) -> Result<Started, StartupEnd> {
-    let mut first = [0u8; 1];
-    let direct_tls = matches!(tcp.peek(&mut first).await, Ok(1) if first[0] == TLS_HANDSHAKE);
-    let mut stream: Box<dyn Io> = Box::new(tcp);
-    let mut tls = false;
-    if direct_tls {
-        let Some(acceptor) = &ctx.tls else {
-            return Err(StartupEnd::Closed);
-        };
-        stream = accept_tls(acceptor, stream).await?;
-        tls = true;
-    }
-    loop {
-        let (code, mut body) = read_startup_packet(&mut stream).await?;
-        match code {
-            SSL_REQUEST | GSSENC_REQUEST if tls => return Err(StartupEnd::Closed),
-            SSL_REQUEST => match &ctx.tls {
-                Some(acceptor) => {
-                    write_all(&mut stream, b"S").await?;
-                    stream = accept_tls(acceptor, stream).await?;
-                    tls = true;
-                }
-                None => write_all(&mut stream, b"N").await?,
-            },
-            GSSENC_REQUEST => write_all(&mut stream, b"N").await?,
-            CANCEL_REQUEST => {
-                if body.remaining() >= 8 {
-                    let (pid, secret) = (body.get_i32(), body.get_i32());
-                    let done = ctx.cancels.cancel(pid, secret);
-                    tracing::debug!(pid, done, "cancel request");
-                }
-                return Err(StartupEnd::Cancel);
+    let negotiated = negotiate_tls::<()>(tcp, ctx.tls.clone()).await;
+    let Ok(Some(framed)) = negotiated else {
+        // A failed handshake, or direct TLS without TLS configured.
+        return Err(StartupEnd::Closed);
+    };
+    let old = framed.into_parts();
+    let tls = matches!(old.io, MaybeTls::Tls(_));
+    let mut parts = FramedParts::new(old.io, PgCodec::new(ctx.config.max_message_size));
+    parts.read_buf = old.read_buf;
+    parts.write_buf = old.write_buf;
+    let mut conn: Connection = Framed::from_parts(parts);
+    match receive(&mut conn).await? {
+        PgWireFrontendMessage::CancelRequest(cancel) => {
+            if let Some(secret) = cancel.secret_key.as_i32() {
+                let done = ctx.cancels.cancel(cancel.pid, secret);
+                tracing::debug!(pid = cancel.pid, done, "cancel request");
             }
-            code if code >> 16 == PROTOCOL_3 => {
-                let minor = code & 0xffff;
-                return startup_message(ctx, stream, body, minor, tls, over_limit).await;
-            }
-            code => {
-                let major = code >> 16;
-                let minor = code & 0xffff;
-                let e = PgError::new(
-                    sqlstate::FEATURE_NOT_SUPPORTED,
-                    format!(
-                        "unsupported frontend protocol {major}.{minor}: server supports 3.0 to 3.0"
-                    ),
-                );
-                return Err(refuse(&mut stream, e).await);
-            }
+            Err(StartupEnd::Cancel)
         }
-    }
-}
-
-async fn accept_tls(
-    acceptor: &TlsAcceptor,
-    stream: Box<dyn Io>,
-) -> Result<Box<dyn Io>, StartupEnd> {
-    match acceptor.accept(stream).await {
-        Ok(s) => Ok(Box::new(s)),
-        Err(e) => {
-            tracing::info!("TLS handshake failed: {e}");
-            Err(StartupEnd::Closed)
+        PgWireFrontendMessage::Startup(startup) => {
+            conn.codec_mut().startup_done();
+            startup_message(ctx, conn, startup, tls, over_limit).await
         }
+        _ => Err(refuse(
+            &mut conn,
+            PgError::protocol("invalid startup packet layout"),
+        )
+        .await),
     }
 }
 
-async fn write_all(stream: &mut Box<dyn Io>, data: &[u8]) -> Result<(), StartupEnd> {
-    stream
-        .write_all(data)
-        .await
-        .map_err(|_| StartupEnd::Closed)?;
-    stream.flush().await.map_err(|_| StartupEnd::Closed)
+/// The client's next message; a malformed one is refused (FATAL).
+async fn receive(conn: &mut Connection) -> Result<PgWireFrontendMessage, StartupEnd> {
+    match conn.receive().await {
+        Some(Ok(message)) => Ok(message),
+        Some(Err(FrameError::Protocol(e))) => Err(refuse(conn, e).await),
+        Some(Err(FrameError::Closed)) | None => Err(StartupEnd::Closed),
+    }
 }
 
-async fn read_startup_packet(stream: &mut Box<dyn Io>) -> Result<(i32, Bytes), StartupEnd> {
-    let len = stream.read_i32().await.map_err(|_| StartupEnd::Closed)?;
-    if !(8..=MAX_STARTUP_PACKET as i32).contains(&len) {
-        let e = PgError::protocol("invalid length of startup packet");
-        return Err(refuse(stream, e).await);
-    }
-    let code = stream.read_i32().await.map_err(|_| StartupEnd::Closed)?;
-    let mut body = vec![0u8; len as usize - 8];
-    stream
-        .read_exact(&mut body)
-        .await
-        .map_err(|_| StartupEnd::Closed)?;
-    Ok((code, Bytes::from(body)))
+/// Sends one message and flushes it.
+pub async fn send_now(
+    conn: &mut Connection,
+    message: PgWireBackendMessage,
+) -> Result<(), StartupEnd> {
+    conn.queue(message);
+    conn.flush_out().await.map_err(|_| StartupEnd::Closed)
 }
 
 /// Sends a FATAL error and ends the startup.
-async fn refuse(stream: &mut Box<dyn Io>, e: PgError) -> StartupEnd {
+pub async fn refuse(conn: &mut Connection, e: PgError) -> StartupEnd {
     let e = e.with_severity(Severity::Fatal);
-    let mut buf = BytesMut::new();
-    messages::error_response(&mut buf, &e);
-    let _ = write_all(stream, &buf).await;
+    conn.send_error(&e);
+    let _ = conn.flush_out().await;
     StartupEnd::Refused(e)
 }
 
@@ -208,53 +159,32 @@ fn parse_options(options: &str) -> Vec<(String, String)> {
 
 async fn startup_message(
     ctx: &StartupContext,
-    mut stream: Box<dyn Io>,
-    mut body: Bytes,
-    minor: i32,
+    mut conn: Connection,
+    startup: Startup,
     tls: bool,
     over_limit: bool,
 ) -> Result<Started, StartupEnd> {
-    let mut params: Vec<(String, String)> = Vec::new();
-    loop {
-        let Some(end) = body.iter().position(|&b| b == 0) else {
-            return Err(refuse(
-                &mut stream,
-                PgError::protocol("invalid startup packet layout"),
-            )
-            .await);
-        };
-        if end == 0 {
-            break;
-        }
-        let key = String::from_utf8_lossy(&body.split_to(end)).into_owned();
-        body.advance(1);
-        let Some(vend) = body.iter().position(|&b| b == 0) else {
-            return Err(refuse(
-                &mut stream,
-                PgError::protocol("invalid startup packet layout"),
-            )
-            .await);
-        };
-        let value = String::from_utf8_lossy(&body.split_to(vend)).into_owned();
-        body.advance(1);
-        params.push((key, value));
-    }
+    let params: Vec<(String, String)> = startup.parameters.into_iter().collect();
     let unknown_protocol_options: Vec<String> = params
         .iter()
         .filter(|(k, _)| k.starts_with("_pq_."))
         .map(|(k, _)| k.clone())
         .collect();
-    if minor > 0 || !unknown_protocol_options.is_empty() {
-        let mut buf = BytesMut::new();
-        messages::negotiate_protocol_version(&mut buf, 0, &unknown_protocol_options);
-        write_all(&mut stream, &buf).await?;
+    if startup.protocol_number_minor > 0 || !unknown_protocol_options.is_empty() {
+        // PostgreSQL 15 answers with the newest minor version it serves: 0.
+        let answer = NegotiateProtocolVersion::new(0, unknown_protocol_options);
+        send_now(
+            &mut conn,
+            PgWireBackendMessage::NegotiateProtocolVersion(answer),
+        )
+        .await?;
     }
     if over_limit {
         let e = PgError::new(
             sqlstate::TOO_MANY_CONNECTIONS,
             "sorry, too many clients already",
         );
-        return Err(refuse(&mut stream, e).await);
+        return Err(refuse(&mut conn, e).await);
     }
     let get = |name: &str| {
         params
@@ -267,20 +197,20 @@ async fn startup_message(
             sqlstate::INVALID_AUTHORIZATION,
             "no PostgreSQL user name specified in startup packet",
         );
-        return Err(refuse(&mut stream, e).await);
+        return Err(refuse(&mut conn, e).await);
     };
     if get("replication").is_some_and(|r| !matches!(r.as_str(), "false" | "0" | "off" | "no")) {
         let e = PgError::unsupported("replication connections are not supported");
-        return Err(refuse(&mut stream, e).await);
+        return Err(refuse(&mut conn, e).await);
     }
     if ctx.config.tls_required && !tls {
         let e = PgError::new(
             sqlstate::INVALID_AUTHORIZATION,
             "TLS is required: this server refuses unencrypted connections (connect with sslmode=require)",
         );
-        return Err(refuse(&mut stream, e).await);
+        return Err(refuse(&mut conn, e).await);
     }
-    authenticate(ctx, &mut stream, &user, tls).await?;
+    authenticate(ctx, &mut conn, &user, tls).await?;
     let database = get("database")
         .filter(|d| !d.is_empty())
         .unwrap_or_else(|| user.clone());
@@ -294,7 +224,7 @@ async fn startup_message(
         }
     }
     Ok(Started {
-        stream,
+        connection: conn,
         user,
         database,
         settings,
@@ -302,24 +232,16 @@ async fn startup_message(
     })
 }
 
-/// Reads the body of the client's 'p' message during authentication.
-pub async fn read_password_body(stream: &mut Box<dyn Io>) -> Result<Bytes, StartupEnd> {
-    let tag = stream.read_u8().await.map_err(|_| StartupEnd::Closed)?;
-    let len = stream.read_i32().await.map_err(|_| StartupEnd::Closed)?;
-    if tag != b'p' || !(4..=MAX_STARTUP_PACKET as i32).contains(&len) {
-        let e = PgError::protocol(format!(
-            "expected password response, got message type {tag}"
-        ));
-        return Err(refuse(stream, e).await);
-    }
-    let mut body = vec![0u8; len as usize - 4];
-    stream
-        .read_exact(&mut body)
-        .await
-        .map_err(|_| StartupEnd::Closed)?;
-    match messages::decode(b'p', Bytes::from(body)) {
-        Ok(Frontend::Password(b)) => Ok(b),
-        _ => Err(StartupEnd::Closed),
+/// Reads the client's 'p' message during authentication.
+pub async fn read_password_message(
+    conn: &mut Connection,
+) -> Result<pgwire::messages::startup::PasswordMessageFamily, StartupEnd> {
+    match receive(conn).await? {
+        PgWireFrontendMessage::PasswordMessageFamily(m) => Ok(m),
+        _ => {
+            let e = PgError::protocol("expected password response");
+            Err(refuse(conn, e).await)
+        }
     }
 }
 
@@ -333,7 +255,7 @@ fn auth_failed(user: &str) -> PgError {
 /// Checks the user (and password, when one is configured), then sends AuthenticationOk.
 async fn authenticate(
     ctx: &StartupContext,
-    stream: &mut Box<dyn Io>,
+    conn: &mut Connection,
     user: &str,
     tls: bool,
 ) -> Result<(), StartupEnd> {
@@ -345,28 +267,30 @@ async fn authenticate(
                 sqlstate::INVALID_AUTHORIZATION,
                 format!("role \"{user}\" does not exist"),
             );
-            return Err(refuse(stream, e).await);
+            return Err(refuse(conn, e).await);
         }
-        return send_auth_ok(stream).await;
+        return send_auth_ok(conn).await;
     };
     let password_ok = match config.auth_method {
         AuthMethod::Cleartext => {
-            let mut buf = BytesMut::new();
-            messages::authentication(&mut buf, 3, &[]);
-            write_all(stream, &buf).await?;
-            let given = read_password_body(stream).await?;
-            let given = given.strip_suffix(&[0]).unwrap_or(&given);
-            !given.is_empty() && secrets_equal(given, password.as_bytes())
+            send_now(
+                conn,
+                PgWireBackendMessage::Authentication(Authentication::CleartextPassword),
+            )
+            .await?;
+            let given = password_text(conn).await?;
+            !given.is_empty() && secrets_equal(given.as_bytes(), password.as_bytes())
         }
         AuthMethod::Md5 => {
             let salt: [u8; 4] = rand::random();
-            let mut buf = BytesMut::new();
-            messages::authentication(&mut buf, 5, &salt);
-            write_all(stream, &buf).await?;
-            let given = read_password_body(stream).await?;
-            let given = given.strip_suffix(&[0]).unwrap_or(&given);
+            send_now(
+                conn,
+                PgWireBackendMessage::Authentication(Authentication::MD5Password(salt.to_vec())),
+            )
+            .await?;
+            let given = password_text(conn).await?;
             let expected = super::auth::md5_response(&config.username, password, &salt);
-            secrets_equal(given, expected.as_bytes())
+            secrets_equal(given.as_bytes(), expected.as_bytes())
         }
         AuthMethod::ScramSha256 => {
             let binding = if tls {
@@ -374,23 +298,34 @@ async fn authenticate(
             } else {
                 None
             };
-            match super::auth::scram(stream, password, binding).await {
+            match super::auth::scram(conn, password, binding).await {
                 Ok(proved) => proved,
                 // A malformed or downgraded exchange: the client is told why.
-                Err(StartupEnd::Refused(e)) => return Err(refuse(stream, e).await),
+                Err(StartupEnd::Refused(e)) => return Err(refuse(conn, e).await),
                 Err(other) => return Err(other),
             }
         }
     };
     if user_ok && password_ok {
-        send_auth_ok(stream).await
+        send_auth_ok(conn).await
     } else {
-        Err(refuse(stream, auth_failed(user)).await)
+        Err(refuse(conn, auth_failed(user)).await)
     }
 }
 
-async fn send_auth_ok(stream: &mut Box<dyn Io>) -> Result<(), StartupEnd> {
-    let mut buf = BytesMut::new();
-    messages::authentication(&mut buf, 0, &[]);
-    write_all(stream, &buf).await
+/// The password of a PasswordMessage.
+async fn password_text(conn: &mut Connection) -> Result<String, StartupEnd> {
+    let message = read_password_message(conn).await?;
+    match message.into_password() {
+        Ok(p) => Ok(p.password),
+        Err(_) => Err(refuse(conn, PgError::protocol("malformed password message")).await),
+    }
+}
+
+async fn send_auth_ok(conn: &mut Connection) -> Result<(), StartupEnd> {
+    send_now(
+        conn,
+        PgWireBackendMessage::Authentication(Authentication::Ok),
+    )
+    .await
 }

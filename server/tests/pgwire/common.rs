@@ -408,6 +408,19 @@ pub async fn direct_tls(
 }
 
 impl Raw {
+    /// A connection that has sent nothing yet.
+    pub async fn unstarted(addr: SocketAddr) -> Raw {
+        Raw {
+            stream: TcpStream::connect(addr).await.unwrap(),
+            buf: BytesMut::new(),
+        }
+    }
+
+    /// Sends raw bytes as they are.
+    pub async fn send_bytes(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).await.unwrap();
+    }
+
     pub async fn connect(addr: SocketAddr, user: &str) -> Raw {
         let mut stream = TcpStream::connect(addr).await.unwrap();
         stream.write_all(&startup_packet(user)).await.unwrap();

@@ -5,6 +5,7 @@
 mod catalog;
 mod common;
 mod datasets;
+mod framing;
 mod plan_reuse;
 mod protocol;
 mod security;

@@ -1,0 +1,85 @@
+//! Message framing: the limits and refusals applied to what a client sends
+//! before any statement runs (startup packets, message sizes, message types).
+
+use crate::common::*;
+
+/// Reads the one FATAL error a refused connection gets, then expects the close
+/// (within 10 s: a server that waits for more bytes fails the test).
+async fn refused(raw: &mut Raw) -> Msg {
+    let within = std::time::Duration::from_secs(10);
+    let error = tokio::time::timeout(within, raw.read())
+        .await
+        .expect("answered without waiting for more bytes")
+        .expect("an ErrorResponse before the close");
+    assert_eq!(error.tag, b'E');
+    assert_eq!(error.field(b'S').as_deref(), Some("FATAL"));
+    let after = tokio::time::timeout(within, raw.read()).await.unwrap();
+    assert!(after.is_none(), "the connection is closed");
+    error
+}
+
+#[tokio::test]
+async fn a_message_over_max_message_size_is_refused_from_its_header() {
+    let s = TestServer::start("max_message_size = 4096").await;
+    let mut raw = s.raw().await;
+    assert_eq!(status(&raw.query("SELECT 1").await), b'I');
+    // Only the header of a 1 MB Query: the server must not wait for the body.
+    let mut header = vec![b'Q'];
+    header.extend_from_slice(&1_000_000i32.to_be_bytes());
+    raw.send_bytes(&header).await;
+    let error = refused(&mut raw).await;
+    assert_eq!(error.sqlstate().as_deref(), Some("08P01"));
+    assert!(error
+        .field(b'M')
+        .unwrap()
+        .contains("exceeds the limit of 4096 bytes"));
+    // A message under the limit still works, and the server is unharmed.
+    let mut again = s.raw().await;
+    let long = format!("SELECT '{}'", "x".repeat(3000));
+    assert_eq!(status(&again.query(&long).await), b'I');
+}
+
+#[tokio::test]
+async fn an_unsupported_protocol_version_is_refused_with_0a000() {
+    let s = TestServer::start("").await;
+    let mut raw = Raw::unstarted(s.addr).await;
+    let mut packet = startup_packet("datapress");
+    packet[4..8].copy_from_slice(&0x0002_0000i32.to_be_bytes());
+    raw.send_bytes(&packet).await;
+    let error = refused(&mut raw).await;
+    assert_eq!(error.sqlstate().as_deref(), Some("0A000"));
+    assert_eq!(
+        error.field(b'M').as_deref(),
+        Some("unsupported frontend protocol 2.0: server supports 3.0 to 3.0")
+    );
+}
+
+#[tokio::test]
+async fn a_startup_packet_of_impossible_length_is_refused_with_08p01() {
+    let s = TestServer::start("").await;
+    let mut raw = Raw::unstarted(s.addr).await;
+    let mut packet = 100_000i32.to_be_bytes().to_vec();
+    packet.extend_from_slice(&196_608i32.to_be_bytes());
+    raw.send_bytes(&packet).await;
+    let error = refused(&mut raw).await;
+    assert_eq!(error.sqlstate().as_deref(), Some("08P01"));
+    assert_eq!(
+        error.field(b'M').as_deref(),
+        Some("invalid length of startup packet")
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_message_type_ends_the_session_with_08p01() {
+    let s = TestServer::start("").await;
+    let mut raw = s.raw().await;
+    raw.send_bytes(&[b'!', 0, 0, 0, 4]).await;
+    let error = refused(&mut raw).await;
+    assert_eq!(error.sqlstate().as_deref(), Some("08P01"));
+    assert_eq!(
+        error.field(b'M').as_deref(),
+        Some("invalid frontend message type 33")
+    );
+    let c = s.connect().await;
+    assert_alive(&c).await;
+}
