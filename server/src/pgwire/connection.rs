@@ -43,6 +43,21 @@ impl From<io::Error> for FrameError {
     }
 }
 
+/// What the client sent: a message, or one that was read whole but cannot
+/// be served (an error for that message only; the session goes on).
+#[derive(Debug)]
+pub enum Incoming {
+    /// A decoded message.
+    Message(PgWireFrontendMessage),
+    /// A Query or Parse whose SQL is not valid UTF-8 (22021, as PostgreSQL).
+    Invalid {
+        /// The error to report.
+        error: PgError,
+        /// Whether it was an extended-protocol message (skip until Sync).
+        extended: bool,
+    },
+}
+
 /// pgwire's codec settings plus the product's limits.
 #[derive(Debug)]
 pub struct PgCodec {
@@ -108,13 +123,51 @@ impl PgCodec {
 }
 
 impl Decoder for PgCodec {
-    type Item = PgWireFrontendMessage;
+    type Item = Incoming;
     type Error = FrameError;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Self::Error> {
         self.check_header(src).map_err(FrameError::Protocol)?;
-        PgWireFrontendMessage::decode(src, &self.context)
-            .map_err(|e| FrameError::Protocol(decode_error(e)))
+        if let Some(invalid) = self.invalid_sql(src) {
+            return Ok(Some(invalid));
+        }
+        let message = PgWireFrontendMessage::decode(src, &self.context)
+            .map_err(|e| FrameError::Protocol(decode_error(e)))?;
+        Ok(message.map(Incoming::Message))
+    }
+}
+
+impl PgCodec {
+    /// Consumes a complete Query or Parse whose SQL text is not UTF-8. pgwire
+    /// would replace the bad bytes; PostgreSQL refuses the statement instead.
+    fn invalid_sql(&self, src: &mut BytesMut) -> Option<Incoming> {
+        if self.context.awaiting_frontend_startup || src.len() < 5 {
+            return None;
+        }
+        let tag = src[0];
+        let len = (&src[1..5]).get_i32() as usize;
+        if !matches!(tag, b'Q' | b'P') || src.len() < len + 1 {
+            return None;
+        }
+        let body = &src[5..len + 1];
+        // Query: the SQL. Parse: the statement name, then the SQL.
+        let strings = if tag == b'Q' { 1 } else { 2 };
+        let mut rest = body;
+        for _ in 0..strings {
+            let end = rest.iter().position(|&b| b == 0)?;
+            if let Err(e) = std::str::from_utf8(&rest[..end]) {
+                let bad = rest[e.valid_up_to()];
+                src.advance(len + 1);
+                let error = PgError::new(
+                    sqlstate::CHARACTER_NOT_IN_REPERTOIRE,
+                    format!("invalid byte sequence for encoding \"UTF8\": 0x{bad:02x}"),
+                );
+                let extended = tag == b'P';
+                return Some(Incoming::Invalid { error, extended });
+            }
+            rest = &rest[end + 1..];
+        }
+        None
     }
 }
 
@@ -154,7 +207,7 @@ pub(super) trait Outbox {
     /// Writes everything buffered to the socket.
     async fn flush_out(&mut self) -> Result<(), FrameError>;
     /// The next message from the client; `None` when it hung up.
-    async fn receive(&mut self) -> Option<Result<PgWireFrontendMessage, FrameError>>;
+    async fn receive(&mut self) -> Option<Result<Incoming, FrameError>>;
 }
 
 impl Outbox for Connection {
@@ -190,7 +243,7 @@ impl Outbox for Connection {
         SinkExt::<PgWireBackendMessage>::flush(self).await
     }
 
-    async fn receive(&mut self) -> Option<Result<PgWireFrontendMessage, FrameError>> {
+    async fn receive(&mut self) -> Option<Result<Incoming, FrameError>> {
         self.next().await
     }
 }

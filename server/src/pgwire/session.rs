@@ -18,7 +18,7 @@ use pgwire::messages::startup::{BackendKeyData, ParameterStatus, SecretKey};
 use pgwire::messages::{PgWireBackendMessage as Backend, PgWireFrontendMessage as Frontend};
 
 use super::cancel::CancelKey;
-use super::connection::{Connection, FrameError, Outbox};
+use super::connection::{Connection, FrameError, Incoming, Outbox};
 use super::execute::Running;
 use super::params;
 use super::reuse::{simplify_bound, Executable, PlanCache, Reusable};
@@ -192,7 +192,13 @@ impl Session {
         }
         loop {
             let message = match self.conn.receive().await {
-                Some(Ok(m)) => m,
+                Some(Ok(Incoming::Message(m))) => m,
+                Some(Ok(Incoming::Invalid { error, extended })) => {
+                    if self.reject(error, extended).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
                 Some(Err(FrameError::Protocol(e))) => {
                     self.conn.send_error(&e.with_severity(Severity::Fatal));
                     let _ = self.flush().await;
@@ -216,6 +222,22 @@ impl Session {
         let mut opts = self.settings().encode_options();
         opts.object_names = Some(Arc::clone(&self.registry) as Arc<dyn crate::encode::ObjectNames>);
         opts
+    }
+
+    /// Answers a message that could not be read as SQL: in the simple protocol
+    /// an error and ReadyForQuery, in the extended one an error and
+    /// skip-until-Sync. `Err` ends the session.
+    async fn reject(&mut self, error: PgError, extended: bool) -> Result<(), ()> {
+        if extended && self.skipping {
+            return Ok(());
+        }
+        self.report_error(&error);
+        self.skipping = extended;
+        if extended {
+            return Ok(());
+        }
+        self.ready_for_query();
+        self.flush().await.map_err(|_| ())
     }
 
     /// Handles one message; `Err` ends the session.
@@ -264,9 +286,9 @@ impl Session {
                     .queue(Backend::CloseComplete(CloseComplete::new()));
                 Ok(())
             }
-            other => Err(Failure::Client(PgError::protocol(format!(
-                "unexpected message after startup: {other:?}"
-            )))),
+            _ => Err(Failure::Client(PgError::protocol(
+                "unexpected startup-phase message after startup",
+            ))),
         };
         match result {
             Ok(()) => Ok(()),

@@ -13,7 +13,7 @@ use tokio_util::codec::{Framed, FramedParts};
 
 use super::auth::secrets_equal;
 use super::cancel::CancelRegistry;
-use super::connection::{Connection, FrameError, Outbox, PgCodec};
+use super::connection::{Connection, FrameError, Incoming, Outbox, PgCodec};
 use crate::config::{AuthMethod, PgwireConfig};
 use crate::errors::{sqlstate, PgError, Severity};
 
@@ -95,7 +95,8 @@ pub async fn startup(
 /// The client's next message; a malformed one is refused (FATAL).
 async fn receive(conn: &mut Connection) -> Result<PgWireFrontendMessage, StartupEnd> {
     match conn.receive().await {
-        Some(Ok(message)) => Ok(message),
+        Some(Ok(Incoming::Message(message))) => Ok(message),
+        Some(Ok(Incoming::Invalid { error, .. })) => Err(refuse(conn, error).await),
         Some(Err(FrameError::Protocol(e))) => Err(refuse(conn, e).await),
         Some(Err(FrameError::Closed)) | None => Err(StartupEnd::Closed),
     }

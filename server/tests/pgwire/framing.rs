@@ -83,3 +83,38 @@ async fn an_unknown_message_type_ends_the_session_with_08p01() {
     let c = s.connect().await;
     assert_alive(&c).await;
 }
+
+/// A message of type `tag` with `body` as it is.
+fn raw_message(tag: u8, body: &[u8]) -> Vec<u8> {
+    let mut m = vec![tag];
+    m.extend_from_slice(&(body.len() as i32 + 4).to_be_bytes());
+    m.extend_from_slice(body);
+    m
+}
+
+#[tokio::test]
+async fn sql_that_is_not_utf8_is_refused_with_22021_and_the_session_goes_on() {
+    let s = TestServer::start("").await;
+    let mut raw = s.raw().await;
+    // Simple protocol: one error, then ReadyForQuery.
+    raw.send_bytes(&raw_message(b'Q', b"SELECT '\xff'\0")).await;
+    let answer = raw.until_ready().await;
+    assert_eq!(tags(&answer), "EZ");
+    assert_eq!(answer[0].sqlstate().as_deref(), Some("22021"));
+    assert_eq!(
+        answer[0].field(b'M').as_deref(),
+        Some("invalid byte sequence for encoding \"UTF8\": 0xff")
+    );
+    assert_eq!(status(&answer), b'I');
+    // Extended protocol: the error, then everything up to Sync is skipped.
+    raw.send_bytes(&raw_message(b'P', b"\0SELECT '\xc3('\0\0\0"))
+        .await;
+    raw.send(&[bind("", "", &[], &[]), execute("", 0), sync()])
+        .await;
+    let answer = raw.until_ready().await;
+    assert_eq!(tags(&answer), "EZ");
+    assert_eq!(answer[0].sqlstate().as_deref(), Some("22021"));
+    // The connection still serves.
+    let ok = raw.query("SELECT 1").await;
+    assert_eq!(tags(&ok), "TDCZ");
+}
