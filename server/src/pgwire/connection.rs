@@ -1,8 +1,8 @@
 //! One client's socket as pgwire frames. The pgwire crate negotiates TLS
 //! (SSLRequest, GSSENCRequest, PG 17's direct TLS), decodes every frontend
 //! message and encodes the backend ones; this module adds what the product
-//! needs on top: the configured message size limit, PostgreSQL's answer to an
-//! unsupported protocol version, and a write buffer that the result encoder
+//! needs on top: the configured message size limit, PostgreSQL's answers to an
+//! unsupported protocol version and to SQL that is not UTF-8, and a write buffer that the result encoder
 //! fills directly (DataRow, RowDescription and COPY data are written in bulk,
 //! never as one message value per row).
 
@@ -120,24 +120,7 @@ impl PgCodec {
         }
         Ok(())
     }
-}
 
-impl Decoder for PgCodec {
-    type Item = Incoming;
-    type Error = FrameError;
-
-    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Self::Error> {
-        self.check_header(src).map_err(FrameError::Protocol)?;
-        if let Some(invalid) = self.invalid_sql(src) {
-            return Ok(Some(invalid));
-        }
-        let message = PgWireFrontendMessage::decode(src, &self.context)
-            .map_err(|e| FrameError::Protocol(decode_error(e)))?;
-        Ok(message.map(Incoming::Message))
-    }
-}
-
-impl PgCodec {
     /// Consumes a complete Query or Parse whose SQL text is not UTF-8. pgwire
     /// would replace the bad bytes; PostgreSQL refuses the statement instead.
     fn invalid_sql(&self, src: &mut BytesMut) -> Option<Incoming> {
@@ -168,6 +151,21 @@ impl PgCodec {
             rest = &rest[end + 1..];
         }
         None
+    }
+}
+
+impl Decoder for PgCodec {
+    type Item = Incoming;
+    type Error = FrameError;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Self::Error> {
+        self.check_header(src).map_err(FrameError::Protocol)?;
+        if let Some(invalid) = self.invalid_sql(src) {
+            return Ok(Some(invalid));
+        }
+        let message = PgWireFrontendMessage::decode(src, &self.context)
+            .map_err(|e| FrameError::Protocol(decode_error(e)))?;
+        Ok(message.map(Incoming::Message))
     }
 }
 
