@@ -7,7 +7,7 @@ use base64::Engine as _;
 use bytes::Bytes;
 use hmac::{Hmac, Mac};
 use md5::Md5;
-use pgwire::messages::startup::Authentication;
+use pgwire::messages::startup::{Authentication, PasswordMessageFamily};
 use pgwire::messages::PgWireBackendMessage;
 use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 
@@ -130,12 +130,13 @@ pub async fn scram(
     send(conn, Authentication::SASL(mechanisms)).await?;
 
     // SASLInitialResponse: mechanism, then the client-first-message.
-    let initial = read_password_message(conn)
-        .await?
-        .into_sasl_initial_response()
-        .map_err(|_| protocol_error("malformed SASL message"))?;
-    let mechanism = initial.auth_method;
-    let client_first = String::from_utf8_lossy(&initial.data.unwrap_or_default()).into_owned();
+    // Parsed here: pgwire's `into_sasl_initial_response` trusts the length
+    // field and panics on a short or lying message.
+    let PasswordMessageFamily::Raw(initial) = read_password_message(conn).await? else {
+        return Err(protocol_error("malformed SASL message"));
+    };
+    let (mechanism, client_first) =
+        sasl_initial_response(&initial).ok_or_else(|| protocol_error("malformed SASL message"))?;
     let plus = mechanism == "SCRAM-SHA-256-PLUS";
     if !(mechanism == "SCRAM-SHA-256" || plus && channel_binding.is_some()) {
         return Err(protocol_error(
@@ -206,6 +207,22 @@ pub async fn scram(
     let server_final = format!("v={}", B64.encode(server_signature));
     send(conn, Authentication::SASLFinal(Bytes::from(server_final))).await?;
     Ok(true)
+}
+
+/// SASLInitialResponse: the mechanism name, then the Int32 length of the
+/// client-first-message and the message itself (-1: none).
+fn sasl_initial_response(body: &[u8]) -> Option<(String, String)> {
+    let end = body.iter().position(|&b| b == 0)?;
+    let mechanism = String::from_utf8_lossy(&body[..end]).into_owned();
+    let rest = &body[end + 1..];
+    let (len, data) = rest.split_first_chunk::<4>()?;
+    let len = i32::from_be_bytes(*len);
+    let data = match len {
+        -1 if data.is_empty() => &[][..],
+        len if len >= 0 && len as usize == data.len() => data,
+        _ => return None,
+    };
+    Some((mechanism, String::from_utf8_lossy(data).into_owned()))
 }
 
 /// Splits `n,,n=user,r=nonce` into the GS2 header (`n,,`) and the bare message.

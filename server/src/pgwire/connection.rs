@@ -82,12 +82,13 @@ impl PgCodec {
         self.context.awaiting_frontend_startup = false;
     }
 
-    /// Refuses a packet the limits or PostgreSQL's rules exclude, before pgwire
-    /// decodes it.
-    fn check_header(&self, src: &BytesMut) -> Result<(), PgError> {
+    /// The length of the complete packet at the start of `src`, once all of
+    /// it has arrived. Refuses, from the header alone, a packet the limits or
+    /// PostgreSQL's rules exclude.
+    fn complete_packet(&self, src: &BytesMut) -> Result<Option<usize>, PgError> {
         if self.context.awaiting_frontend_startup {
             if src.len() < 8 {
-                return Ok(());
+                return Ok(None);
             }
             let len = (&src[0..4]).get_i32();
             if !(8..=MAX_STARTUP_PACKET as i32).contains(&len) {
@@ -103,10 +104,11 @@ impl PgCodec {
                     ),
                 ));
             }
-            return Ok(());
+            let len = len as usize;
+            return Ok((src.len() >= len).then_some(len));
         }
         if src.len() < 5 {
-            return Ok(());
+            return Ok(None);
         }
         let len = (&src[1..5]).get_i32();
         if len < 4 {
@@ -118,39 +120,8 @@ impl PgCodec {
                 self.max_message_size
             )));
         }
-        Ok(())
-    }
-
-    /// Consumes a complete Query or Parse whose SQL text is not UTF-8. pgwire
-    /// would replace the bad bytes; PostgreSQL refuses the statement instead.
-    fn invalid_sql(&self, src: &mut BytesMut) -> Option<Incoming> {
-        if self.context.awaiting_frontend_startup || src.len() < 5 {
-            return None;
-        }
-        let tag = src[0];
-        let len = (&src[1..5]).get_i32() as usize;
-        if !matches!(tag, b'Q' | b'P') || src.len() < len + 1 {
-            return None;
-        }
-        let body = &src[5..len + 1];
-        // Query: the SQL. Parse: the statement name, then the SQL.
-        let strings = if tag == b'Q' { 1 } else { 2 };
-        let mut rest = body;
-        for _ in 0..strings {
-            let end = rest.iter().position(|&b| b == 0)?;
-            if let Err(e) = std::str::from_utf8(&rest[..end]) {
-                let bad = rest[e.valid_up_to()];
-                src.advance(len + 1);
-                let error = PgError::new(
-                    sqlstate::CHARACTER_NOT_IN_REPERTOIRE,
-                    format!("invalid byte sequence for encoding \"UTF8\": 0x{bad:02x}"),
-                );
-                let extended = tag == b'P';
-                return Some(Incoming::Invalid { error, extended });
-            }
-            rest = &rest[end + 1..];
-        }
-        None
+        let len = len as usize + 1;
+        Ok((src.len() >= len).then_some(len))
     }
 }
 
@@ -159,13 +130,145 @@ impl Decoder for PgCodec {
     type Error = FrameError;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Self::Error> {
-        self.check_header(src).map_err(FrameError::Protocol)?;
-        if let Some(invalid) = self.invalid_sql(src) {
-            return Ok(Some(invalid));
+        let Some(len) = self.complete_packet(src).map_err(FrameError::Protocol)? else {
+            return Ok(None);
+        };
+        // pgwire decodes from the packet alone, so a malformed body can never
+        // reach into the next message.
+        let mut packet = src.split_to(len);
+        if !self.context.awaiting_frontend_startup {
+            if let Some(invalid) = invalid_sql(&packet) {
+                return Ok(Some(invalid));
+            }
+            check_layout(packet[0], &packet[5..]).map_err(FrameError::Protocol)?;
         }
-        let message = PgWireFrontendMessage::decode(src, &self.context)
-            .map_err(|e| FrameError::Protocol(decode_error(e)))?;
-        Ok(message.map(Incoming::Message))
+        match PgWireFrontendMessage::decode(&mut packet, &self.context) {
+            Ok(Some(message)) if packet.is_empty() => Ok(Some(Incoming::Message(message))),
+            Ok(_) => Err(FrameError::Protocol(invalid_format())),
+            Err(e) => Err(FrameError::Protocol(decode_error(e))),
+        }
+    }
+}
+
+/// A complete Query or Parse whose SQL text is not UTF-8. pgwire would replace
+/// the bad bytes; PostgreSQL refuses the statement instead.
+fn invalid_sql(packet: &[u8]) -> Option<Incoming> {
+    let tag = packet[0];
+    // Query: the SQL. Parse: the statement name, then the SQL.
+    let strings = match tag {
+        b'Q' => 1,
+        b'P' => 2,
+        _ => return None,
+    };
+    let mut rest = &packet[5..];
+    for _ in 0..strings {
+        let end = rest.iter().position(|&b| b == 0)?;
+        if let Err(e) = std::str::from_utf8(&rest[..end]) {
+            let bad = rest[e.valid_up_to()];
+            let error = PgError::new(
+                sqlstate::CHARACTER_NOT_IN_REPERTOIRE,
+                format!("invalid byte sequence for encoding \"UTF8\": 0x{bad:02x}"),
+            );
+            let extended = tag == b'P';
+            return Some(Incoming::Invalid { error, extended });
+        }
+        rest = &rest[end + 1..];
+    }
+    None
+}
+
+/// PostgreSQL's answer to a message whose body does not match its type.
+fn invalid_format() -> PgError {
+    PgError::protocol("invalid message format")
+}
+
+/// Checks a message body against its type's layout (the "Message Formats"
+/// chapter of the PostgreSQL documentation) before pgwire reads it: pgwire's
+/// decoders trust the counts and lengths they read. The messages are
+/// PostgreSQL's (`pq_getmsgbytes`, `pq_getmsgstring`, `pq_getmsgend`).
+fn check_layout(tag: u8, body: &[u8]) -> Result<(), PgError> {
+    let mut b = Body(body);
+    match tag {
+        b'Q' => b.cstr()?,
+        b'P' => {
+            b.cstr()?;
+            b.cstr()?;
+            let types = b.count()?;
+            b.take(types * 4)?;
+        }
+        b'B' => {
+            b.cstr()?;
+            b.cstr()?;
+            let formats = b.count()?;
+            b.take(formats * 2)?;
+            for _ in 0..b.count()? {
+                match b.i32()? {
+                    -1 => {}
+                    len if len >= 0 => {
+                        b.take(len as usize)?;
+                    }
+                    _ => return Err(invalid_format()),
+                }
+            }
+            let results = b.count()?;
+            b.take(results * 2)?;
+        }
+        b'D' | b'C' => {
+            let kind = b.take(1)?[0];
+            if kind != b'S' && kind != b'P' {
+                let what = if tag == b'D' { "DESCRIBE" } else { "CLOSE" };
+                return Err(PgError::protocol(format!(
+                    "invalid {what} message subtype {kind}"
+                )));
+            }
+            b.cstr()?;
+        }
+        b'E' => {
+            b.cstr()?;
+            b.i32()?;
+        }
+        b'S' | b'H' | b'X' | b'c' => {}
+        // Password/SASL and COPY data are opaque here; unknown types are
+        // pgwire's to refuse.
+        _ => return Ok(()),
+    }
+    if b.0.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid_format())
+    }
+}
+
+/// The unread part of a message body.
+struct Body<'a>(&'a [u8]);
+
+impl<'a> Body<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], PgError> {
+        if self.0.len() < n {
+            return Err(PgError::protocol("insufficient data left in message"));
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+
+    fn cstr(&mut self) -> Result<(), PgError> {
+        let end = self
+            .0
+            .iter()
+            .position(|&b| b == 0)
+            .ok_or_else(invalid_format)?;
+        self.take(end + 1).map(|_| ())
+    }
+
+    fn i32(&mut self) -> Result<i32, PgError> {
+        Ok((&self.take(4)?[..]).get_i32())
+    }
+
+    /// A non-negative Int16 count.
+    fn count(&mut self) -> Result<usize, PgError> {
+        let n = (&self.take(2)?[..]).get_i16();
+        usize::try_from(n).map_err(|_| invalid_format())
     }
 }
 

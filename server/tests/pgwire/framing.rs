@@ -118,3 +118,43 @@ async fn sql_that_is_not_utf8_is_refused_with_22021_and_the_session_goes_on() {
     let ok = raw.query("SELECT 1").await;
     assert_eq!(tags(&ok), "TDCZ");
 }
+
+#[tokio::test]
+async fn malformed_extended_messages_are_refused_with_08p01() {
+    let s = TestServer::start("").await;
+    // A Bind whose parameter claims more bytes than the message holds; the
+    // Sync behind it must not be read as part of it.
+    let mut raw = s.raw().await;
+    let mut body = b"\0\0\0\0\0\x01".to_vec();
+    body.extend_from_slice(&1000i32.to_be_bytes());
+    body.extend_from_slice(b"12\0\0");
+    let mut both = raw_message(b'B', &body);
+    both.extend_from_slice(&sync());
+    raw.send_bytes(&both).await;
+    let error = refused(&mut raw).await;
+    assert_eq!(error.sqlstate().as_deref(), Some("08P01"));
+    assert_eq!(
+        error.field(b'M').as_deref(),
+        Some("insufficient data left in message")
+    );
+    // A Bind cut short after its names.
+    let mut raw = s.raw().await;
+    raw.send_bytes(&raw_message(b'B', b"\0\0")).await;
+    assert_eq!(refused(&mut raw).await.sqlstate().as_deref(), Some("08P01"));
+    // A Describe of neither a statement nor a portal.
+    let mut raw = s.raw().await;
+    raw.send_bytes(&raw_message(b'D', b"Xname\0")).await;
+    let error = refused(&mut raw).await;
+    assert_eq!(
+        error.field(b'M').as_deref(),
+        Some("invalid DESCRIBE message subtype 88")
+    );
+    // Bytes left over after a Sync.
+    let mut raw = s.raw().await;
+    raw.send_bytes(&raw_message(b'S', b"extra")).await;
+    let error = refused(&mut raw).await;
+    assert_eq!(error.field(b'M').as_deref(), Some("invalid message format"));
+    // The server is unharmed.
+    let c = s.connect().await;
+    assert_alive(&c).await;
+}

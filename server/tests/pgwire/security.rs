@@ -176,6 +176,38 @@ async fn a_channel_binding_downgrade_is_refused() {
     assert!(text.contains("channel binding negotiation"), "{text}");
 }
 
+#[tokio::test]
+async fn a_sasl_initial_response_with_a_lying_length_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = rcgen_cert(dir.path(), &rcgen::PKCS_ECDSA_P256_SHA256);
+    let s = scram_server(&files, "").await;
+    for claimed in [1000i32, -2] {
+        let mut tls = direct_tls(s.addr, &files.der).await;
+        tls.write_all(&startup_packet("datapress")).await.unwrap();
+        assert_eq!(read_message(&mut tls).await.0, b'R');
+        let first = b"n,,n=,r=abcdefghijklmnop";
+        let mut msg = BytesMut::new();
+        msg.put_u8(b'p');
+        msg.put_i32((4 + 14 + 4 + first.len()) as i32);
+        msg.put_slice(b"SCRAM-SHA-256\0");
+        msg.put_i32(claimed);
+        msg.put_slice(first);
+        tls.write_all(&msg).await.unwrap();
+        let (tag, body) = read_message(&mut tls).await;
+        assert_eq!(tag, b'E', "length {claimed}");
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains("C08P01"), "{text}");
+        assert!(text.contains("malformed SASL message"), "{text}");
+    }
+    // The server still authenticates a well-behaved client.
+    let dsn = s.dsn(&format!("password={PASSWORD} sslmode=disable"));
+    let (c, conn) = tokio_postgres::connect(&dsn, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    crate::common::assert_alive(&c).await;
+}
+
 /// Reads one backend message: (type byte, body).
 async fn read_message(stream: &mut (impl AsyncReadExt + Unpin)) -> (u8, Vec<u8>) {
     let tag = stream.read_u8().await.unwrap();
