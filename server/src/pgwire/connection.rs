@@ -49,7 +49,8 @@ impl From<io::Error> for FrameError {
 pub enum Incoming {
     /// A decoded message.
     Message(PgWireFrontendMessage),
-    /// A Query or Parse whose SQL is not valid UTF-8 (22021, as PostgreSQL).
+    /// A message whose body does not match its type (08P01), or a Query or
+    /// Parse whose SQL is not valid UTF-8 (22021), as PostgreSQL reports them.
     Invalid {
         /// The error to report.
         error: PgError,
@@ -140,7 +141,11 @@ impl Decoder for PgCodec {
             if let Some(invalid) = invalid_sql(&packet) {
                 return Ok(Some(invalid));
             }
-            check_layout(packet[0], &packet[5..]).map_err(FrameError::Protocol)?;
+            if let Err(error) = check_layout(packet[0], &packet[5..]) {
+                // As in PostgreSQL: an error for this message, not the session.
+                let extended = packet[0] != b'Q';
+                return Ok(Some(Incoming::Invalid { error, extended }));
+            }
         }
         match PgWireFrontendMessage::decode(&mut packet, &self.context) {
             Ok(Some(message)) if packet.is_empty() => Ok(Some(Incoming::Message(message))),
@@ -164,10 +169,17 @@ fn invalid_sql(packet: &[u8]) -> Option<Incoming> {
     for _ in 0..strings {
         let end = rest.iter().position(|&b| b == 0)?;
         if let Err(e) = std::str::from_utf8(&rest[..end]) {
-            let bad = rest[e.valid_up_to()];
+            // PostgreSQL shows the bytes of the character the lead byte
+            // announces, as far as the string goes.
+            let bad = &rest[e.valid_up_to()..end];
+            let shown = utf8_char_len(bad[0]).min(bad.len());
+            let bytes: Vec<String> = bad[..shown].iter().map(|b| format!("0x{b:02x}")).collect();
             let error = PgError::new(
                 sqlstate::CHARACTER_NOT_IN_REPERTOIRE,
-                format!("invalid byte sequence for encoding \"UTF8\": 0x{bad:02x}"),
+                format!(
+                    "invalid byte sequence for encoding \"UTF8\": {}",
+                    bytes.join(" ")
+                ),
             );
             let extended = tag == b'P';
             return Some(Incoming::Invalid { error, extended });
@@ -175,6 +187,16 @@ fn invalid_sql(packet: &[u8]) -> Option<Incoming> {
         rest = &rest[end + 1..];
     }
     None
+}
+
+/// The length of the UTF-8 character a lead byte announces (1 for an invalid one).
+fn utf8_char_len(lead: u8) -> usize {
+    match lead {
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf7 => 4,
+        _ => 1,
+    }
 }
 
 /// PostgreSQL's answer to a message whose body does not match its type.
@@ -253,11 +275,8 @@ impl<'a> Body<'a> {
     }
 
     fn cstr(&mut self) -> Result<(), PgError> {
-        let end = self
-            .0
-            .iter()
-            .position(|&b| b == 0)
-            .ok_or_else(invalid_format)?;
+        let end = self.0.iter().position(|&b| b == 0);
+        let end = end.ok_or_else(|| PgError::protocol("invalid string in message"))?;
         self.take(end + 1).map(|_| ())
     }
 

@@ -114,47 +114,75 @@ async fn sql_that_is_not_utf8_is_refused_with_22021_and_the_session_goes_on() {
     let answer = raw.until_ready().await;
     assert_eq!(tags(&answer), "EZ");
     assert_eq!(answer[0].sqlstate().as_deref(), Some("22021"));
+    assert_eq!(
+        answer[0].field(b'M').as_deref(),
+        Some("invalid byte sequence for encoding \"UTF8\": 0xc3 0x28"),
+        "the bytes of the character the lead byte announces, as PostgreSQL"
+    );
     // The connection still serves.
     let ok = raw.query("SELECT 1").await;
     assert_eq!(tags(&ok), "TDCZ");
 }
 
+/// Sends `bytes` and returns the message types up to ReadyForQuery, with the
+/// first error's SQLSTATE and message.
+async fn answer(raw: &mut Raw, bytes: &[u8]) -> (String, Option<(String, String)>) {
+    raw.send_bytes(bytes).await;
+    let within = std::time::Duration::from_secs(10);
+    let msgs = tokio::time::timeout(within, raw.until_ready())
+        .await
+        .unwrap();
+    let error = msgs.iter().find(|m| m.tag == b'E').map(|e| {
+        assert_eq!(e.field(b'S').as_deref(), Some("ERROR"));
+        (e.sqlstate().unwrap(), e.field(b'M').unwrap())
+    });
+    (tags(&msgs), error)
+}
+
 #[tokio::test]
-async fn malformed_extended_messages_are_refused_with_08p01() {
+async fn malformed_messages_are_08p01_errors_and_the_session_goes_on() {
+    // Each answer is the one PostgreSQL 15 gives to the same bytes.
     let s = TestServer::start("").await;
-    // A Bind whose parameter claims more bytes than the message holds; the
-    // Sync behind it must not be read as part of it.
     let mut raw = s.raw().await;
-    let mut body = b"\0\0\0\0\0\x01".to_vec();
-    body.extend_from_slice(&1000i32.to_be_bytes());
-    body.extend_from_slice(b"12\0\0");
-    let mut both = raw_message(b'B', &body);
-    both.extend_from_slice(&sync());
-    raw.send_bytes(&both).await;
-    let error = refused(&mut raw).await;
-    assert_eq!(error.sqlstate().as_deref(), Some("08P01"));
+    let error = |message: &str| Some(("08P01".to_string(), message.to_string()));
+    let sync = raw_message(b'S', b"");
+    // A Bind whose parameter claims more bytes than the message holds: the
+    // Sync behind it must not be read as part of it.
+    let mut lying = b"\0\0\0\0\0\x01".to_vec();
+    lying.extend_from_slice(&1000i32.to_be_bytes());
+    lying.extend_from_slice(b"12\0\0");
+    let mut bytes = raw_message(b'P', b"\0SELECT $1::int\0\0\0");
+    bytes.extend(raw_message(b'B', &lying));
+    bytes.extend(&sync);
     assert_eq!(
-        error.field(b'M').as_deref(),
-        Some("insufficient data left in message")
+        answer(&mut raw, &bytes).await,
+        ("1EZ".into(), error("insufficient data left in message"))
     );
     // A Bind cut short after its names.
-    let mut raw = s.raw().await;
-    raw.send_bytes(&raw_message(b'B', b"\0\0")).await;
-    assert_eq!(refused(&mut raw).await.sqlstate().as_deref(), Some("08P01"));
-    // A Describe of neither a statement nor a portal.
-    let mut raw = s.raw().await;
-    raw.send_bytes(&raw_message(b'D', b"Xname\0")).await;
-    let error = refused(&mut raw).await;
+    let mut bytes = raw_message(b'B', b"\0\0");
+    bytes.extend(&sync);
     assert_eq!(
-        error.field(b'M').as_deref(),
-        Some("invalid DESCRIBE message subtype 88")
+        answer(&mut raw, &bytes).await,
+        ("EZ".into(), error("insufficient data left in message"))
     );
-    // Bytes left over after a Sync.
-    let mut raw = s.raw().await;
-    raw.send_bytes(&raw_message(b'S', b"extra")).await;
-    let error = refused(&mut raw).await;
-    assert_eq!(error.field(b'M').as_deref(), Some("invalid message format"));
-    // The server is unharmed.
-    let c = s.connect().await;
-    assert_alive(&c).await;
+    // A Describe of neither a statement nor a portal.
+    let mut bytes = raw_message(b'D', b"Xname\0");
+    bytes.extend(&sync);
+    assert_eq!(
+        answer(&mut raw, &bytes).await,
+        ("EZ".into(), error("invalid DESCRIBE message subtype 88"))
+    );
+    // Bytes left over after a Sync: the next Sync ends the skipping.
+    let mut bytes = raw_message(b'S', b"extra");
+    bytes.extend(&sync);
+    assert_eq!(
+        answer(&mut raw, &bytes).await,
+        ("EZ".into(), error("invalid message format"))
+    );
+    // A Query without its terminator.
+    assert_eq!(
+        answer(&mut raw, &raw_message(b'Q', b"SELECT 1")).await,
+        ("EZ".into(), error("invalid string in message"))
+    );
+    assert_eq!(tags(&raw.query("SELECT 1").await), "TDCZ");
 }
