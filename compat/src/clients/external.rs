@@ -384,7 +384,8 @@ impl Conn for ExternalConn {
             | Step::Portal { .. }
             | Step::ExecuteAfterDiscard(_)
             | Step::Backslash(_)
-            | Step::Cancel { .. } => Outcome::Unsupported("not a driver operation".into()),
+            | Step::Cancel { .. }
+            | Step::Bytes(_) => Outcome::Unsupported("not a driver operation".into()),
         }
     }
 }

@@ -85,6 +85,10 @@ pub enum Step {
         /// Whether the CancelRequest carries the connection's secret.
         right_secret: bool,
     },
+    /// Send these bytes as they are (messages that are malformed or not
+    /// UTF-8) and summarise the answer up to ReadyForQuery; only the raw
+    /// client runs it.
+    Bytes(Vec<u8>),
 }
 
 impl Step {

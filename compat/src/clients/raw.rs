@@ -1,4 +1,4 @@
-//! A wire-level client: sends simple Query messages and reports what drivers
+//! A wire-level client: sends simple Query messages (or raw bytes) and reports what drivers
 //! hide — every command tag, notice and error SQLSTATE, and the transaction
 //! status byte of ReadyForQuery — and sends CancelRequests with the secret of
 //! BackendKeyData. It authenticates only with trust or cleartext.
@@ -167,6 +167,12 @@ impl RawConn {
         self.summary().await
     }
 
+    /// Sends `bytes` as they are and summarises the answer up to ReadyForQuery.
+    async fn bytes(&mut self, bytes: &[u8]) -> std::io::Result<Vec<String>> {
+        self.stream.write_all(bytes).await?;
+        self.summary().await
+    }
+
     /// Runs `sql` and, 200 ms in, sends a CancelRequest on a new connection
     /// with this connection's process id and its secret or a wrong one.
     async fn cancel_while_running(
@@ -213,6 +219,7 @@ impl Conn for RawConn {
             Step::Cancel { sql, right_secret } => {
                 self.cancel_while_running(sql, *right_secret).await
             }
+            Step::Bytes(bytes) => self.bytes(bytes).await,
             _ => return Outcome::Unsupported("the raw client runs scripts only".into()),
         };
         match answer {

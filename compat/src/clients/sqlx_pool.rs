@@ -136,7 +136,8 @@ impl Conn for SqlxConn {
             | Step::ExecuteAfterDiscard(_)
             | Step::Metadata { .. }
             | Step::Backslash(_)
-            | Step::Cancel { .. } => Outcome::Unsupported("not a sqlx operation".into()),
+            | Step::Cancel { .. }
+            | Step::Bytes(_) => Outcome::Unsupported("not a sqlx operation".into()),
         }
     }
 }

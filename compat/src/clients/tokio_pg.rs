@@ -288,9 +288,10 @@ impl Conn for TokioConn {
                 Outcome::Unsupported("no prepared statements in the simple protocol".into())
             }
             (Step::PoolReset, _) => Outcome::Unsupported("tokio-postgres has no pool".into()),
-            (Step::Metadata { .. } | Step::Backslash(_) | Step::Cancel { .. }, _) => {
-                Outcome::Unsupported("tokio-postgres has no metadata API".into())
-            }
+            (
+                Step::Metadata { .. } | Step::Backslash(_) | Step::Cancel { .. } | Step::Bytes(_),
+                _,
+            ) => Outcome::Unsupported("tokio-postgres has no metadata API".into()),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Errors: the SQLSTATE of each class of mistake, and read-only refusals.
+//! Errors: the SQLSTATE of each class of mistake, read-only refusals, and
+//! messages that are malformed or not UTF-8 (raw bytes, the raw client only).
 
 use super::{Case, Compare, Setup};
 use crate::clients::Step;
@@ -23,6 +24,15 @@ pub fn cases() -> Vec<Case> {
             ],
         ),
         Case::new(
+            "malformed and non-UTF-8 messages are errors, the session goes on",
+            // The raw client authenticates with trust or cleartext only.
+            Setup::Trusted,
+            malformed_messages()
+                .into_iter()
+                .flat_map(|bytes| [Step::Bytes(bytes), Step::Script("SELECT 1".into())])
+                .collect(),
+        ),
+        Case::new(
             "writes are read-only errors",
             setup,
             [
@@ -35,5 +45,40 @@ pub fn cases() -> Vec<Case> {
             .map(|s| Step::query(s))
             .collect(),
         ),
+    ]
+}
+
+/// One frontend message: type byte, length, body as given.
+fn message(tag: u8, body: &[u8]) -> Vec<u8> {
+    let mut m = vec![tag];
+    m.extend_from_slice(&(body.len() as i32 + 4).to_be_bytes());
+    m.extend_from_slice(body);
+    m
+}
+
+/// Messages each followed by what brings the session back to ReadyForQuery.
+fn malformed_messages() -> Vec<Vec<u8>> {
+    let sync = message(b'S', b"");
+    let then_sync = |mut m: Vec<u8>| {
+        m.extend_from_slice(&sync);
+        m
+    };
+    // A Bind whose one parameter claims 1000 bytes and has 2.
+    let mut lying_bind = b"\0\0\0\0\0\x01".to_vec();
+    lying_bind.extend_from_slice(&1000i32.to_be_bytes());
+    lying_bind.extend_from_slice(b"12\0\0");
+    let mut parse_then_lying_bind = message(b'P', b"\0SELECT $1::int\0\0\0");
+    parse_then_lying_bind.extend(message(b'B', &lying_bind));
+    let mut parse_not_utf8 = message(b'P', b"\0SELECT '\xc3('\0\0\0");
+    parse_not_utf8.extend(message(b'B', b"\0\0\0\0\0\0\0\0"));
+    vec![
+        then_sync(parse_then_lying_bind),
+        then_sync(message(b'D', b"Xname\0")),
+        // A failed Sync still ends the batch: ERROR, then ReadyForQuery.
+        message(b'S', b"extra"),
+        message(b'Q', b"SELECT 1"),
+        message(b'Q', b"SELECT 1\0x"),
+        message(b'Q', b"SELECT '\xff'\0"),
+        then_sync(parse_not_utf8),
     ]
 }

@@ -142,8 +142,10 @@ impl Decoder for PgCodec {
                 return Ok(Some(invalid));
             }
             if let Err(error) = check_layout(packet[0], &packet[5..]) {
-                // As in PostgreSQL: an error for this message, not the session.
-                let extended = packet[0] != b'Q';
+                // As in PostgreSQL: an error for this message, not the session;
+                // skip-until-Sync after the extended messages Sync does not count
+                // among (its error is answered with ReadyForQuery).
+                let extended = matches!(packet[0], b'P' | b'B' | b'D' | b'C' | b'E' | b'H');
                 return Ok(Some(Incoming::Invalid { error, extended }));
             }
         }
