@@ -76,7 +76,8 @@ fn field(body: &[u8], code: u8) -> String {
     String::new()
 }
 
-fn message(tag: u8, body: &[u8]) -> BytesMut {
+/// One frontend message: type byte, length, body as given.
+pub(crate) fn message(tag: u8, body: &[u8]) -> BytesMut {
     let mut m = BytesMut::new();
     m.put_u8(tag);
     m.put_i32(body.len() as i32 + 4);

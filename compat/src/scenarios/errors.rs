@@ -48,12 +48,9 @@ pub fn cases() -> Vec<Case> {
     ]
 }
 
-/// One frontend message: type byte, length, body as given.
+/// One frontend message as bytes.
 fn message(tag: u8, body: &[u8]) -> Vec<u8> {
-    let mut m = vec![tag];
-    m.extend_from_slice(&(body.len() as i32 + 4).to_be_bytes());
-    m.extend_from_slice(body);
-    m
+    crate::clients::raw::message(tag, body).to_vec()
 }
 
 /// Messages each followed by what brings the session back to ReadyForQuery.

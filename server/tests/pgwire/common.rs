@@ -365,6 +365,11 @@ fn frame(tag: u8, body: impl FnOnce(&mut BytesMut)) -> BytesMut {
     b
 }
 
+/// A message of type `tag` with `body` as it is (well-formed or not).
+pub fn raw_message(tag: u8, body: &[u8]) -> Vec<u8> {
+    frame(tag, |b| b.put_slice(body)).to_vec()
+}
+
 fn cstr(b: &mut BytesMut, s: &str) {
     b.put_slice(s.as_bytes());
     b.put_u8(0);

@@ -4,8 +4,9 @@
 use crate::common::*;
 
 /// Reads the one FATAL error a refused connection gets, then expects the close
-/// (within 10 s: a server that waits for more bytes fails the test).
-async fn refused(raw: &mut Raw) -> Msg {
+/// (within 10 s: a server that waits for more bytes fails the test). Returns
+/// its SQLSTATE and message.
+async fn refused(raw: &mut Raw) -> (String, String) {
     let within = std::time::Duration::from_secs(10);
     let error = tokio::time::timeout(within, raw.read())
         .await
@@ -15,7 +16,14 @@ async fn refused(raw: &mut Raw) -> Msg {
     assert_eq!(error.field(b'S').as_deref(), Some("FATAL"));
     let after = tokio::time::timeout(within, raw.read()).await.unwrap();
     assert!(after.is_none(), "the connection is closed");
-    error
+    (error.sqlstate().unwrap(), error.field(b'M').unwrap())
+}
+
+/// A startup `packet` on a new connection, and the refusal it gets.
+async fn refused_at_startup(s: &TestServer, packet: &[u8]) -> (String, String) {
+    let mut raw = Raw::unstarted(s.addr).await;
+    raw.send_bytes(packet).await;
+    refused(&mut raw).await
 }
 
 #[tokio::test]
@@ -27,12 +35,9 @@ async fn a_message_over_max_message_size_is_refused_from_its_header() {
     let mut header = vec![b'Q'];
     header.extend_from_slice(&1_000_000i32.to_be_bytes());
     raw.send_bytes(&header).await;
-    let error = refused(&mut raw).await;
-    assert_eq!(error.sqlstate().as_deref(), Some("08P01"));
-    assert!(error
-        .field(b'M')
-        .unwrap()
-        .contains("exceeds the limit of 4096 bytes"));
+    let (code, message) = refused(&mut raw).await;
+    assert_eq!(code, "08P01");
+    assert!(message.contains("exceeds the limit of 4096 bytes"));
     // A message under the limit still works, and the server is unharmed.
     let mut again = s.raw().await;
     let long = format!("SELECT '{}'", "x".repeat(3000));
@@ -42,30 +47,25 @@ async fn a_message_over_max_message_size_is_refused_from_its_header() {
 #[tokio::test]
 async fn an_unsupported_protocol_version_is_refused_with_0a000() {
     let s = TestServer::start("").await;
-    let mut raw = Raw::unstarted(s.addr).await;
     let mut packet = startup_packet("datapress");
     packet[4..8].copy_from_slice(&0x0002_0000i32.to_be_bytes());
-    raw.send_bytes(&packet).await;
-    let error = refused(&mut raw).await;
-    assert_eq!(error.sqlstate().as_deref(), Some("0A000"));
     assert_eq!(
-        error.field(b'M').as_deref(),
-        Some("unsupported frontend protocol 2.0: server supports 3.0 to 3.0")
+        refused_at_startup(&s, &packet).await,
+        (
+            "0A000".into(),
+            "unsupported frontend protocol 2.0: server supports 3.0 to 3.0".into()
+        )
     );
 }
 
 #[tokio::test]
 async fn a_startup_packet_of_impossible_length_is_refused_with_08p01() {
     let s = TestServer::start("").await;
-    let mut raw = Raw::unstarted(s.addr).await;
     let mut packet = 100_000i32.to_be_bytes().to_vec();
     packet.extend_from_slice(&196_608i32.to_be_bytes());
-    raw.send_bytes(&packet).await;
-    let error = refused(&mut raw).await;
-    assert_eq!(error.sqlstate().as_deref(), Some("08P01"));
     assert_eq!(
-        error.field(b'M').as_deref(),
-        Some("invalid length of startup packet")
+        refused_at_startup(&s, &packet).await,
+        ("08P01".into(), "invalid length of startup packet".into())
     );
 }
 
@@ -74,22 +74,12 @@ async fn an_unknown_message_type_ends_the_session_with_08p01() {
     let s = TestServer::start("").await;
     let mut raw = s.raw().await;
     raw.send_bytes(&[b'!', 0, 0, 0, 4]).await;
-    let error = refused(&mut raw).await;
-    assert_eq!(error.sqlstate().as_deref(), Some("08P01"));
     assert_eq!(
-        error.field(b'M').as_deref(),
-        Some("invalid frontend message type 33")
+        refused(&mut raw).await,
+        ("08P01".into(), "invalid frontend message type 33".into())
     );
     let c = s.connect().await;
     assert_alive(&c).await;
-}
-
-/// A message of type `tag` with `body` as it is.
-fn raw_message(tag: u8, body: &[u8]) -> Vec<u8> {
-    let mut m = vec![tag];
-    m.extend_from_slice(&(body.len() as i32 + 4).to_be_bytes());
-    m.extend_from_slice(body);
-    m
 }
 
 #[tokio::test]
