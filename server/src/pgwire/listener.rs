@@ -106,7 +106,6 @@ async fn accept_loop(
         tokio::select! {
             accepted = listener.accept() => {
                 let Ok((tcp, peer)) = accepted else { continue };
-                let _ = tcp.set_nodelay(true);
                 let permit = Arc::clone(&slots).try_acquire_owned().ok();
                 let ctx = Arc::clone(&ctx);
                 let engine = Arc::clone(&engine);
