@@ -14,26 +14,7 @@ use crate::catalog::catalog_functions::catalog_functions;
 use crate::catalog::functions::{session_functions, SessionInfo};
 use crate::config::DatasetConfig;
 use crate::datasets::{DatasetError, DatasetSchema, Registry};
-use crate::text_cast::CastsToPgText;
-
-/// DataFusion's analyzer rules between ours: correlated recursive CTEs are
-/// kept from decorrelation, untyped literals take the type
-/// of what they are compared with, text/number comparisons are refused and
-/// subqueries leave sort keys before DataFusion's type coercion runs; integer
-/// arithmetic is made overflow-checked after it. Each session adds, last,
-/// the rule that makes casts to text PG-printed (`text_cast`), which reads
-/// the session's settings.
-fn analyzer_rules() -> Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> {
-    let mut rules: Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> = vec![
-        Arc::new(crate::correlated_recursion::MarkCorrelatedRecursion),
-        Arc::new(crate::catalog::literal_types::LiteralTypes),
-        Arc::new(crate::comparison_types::RefuseTextNumberComparisons),
-        Arc::new(crate::sort_subqueries::SubqueriesInSortKeys),
-    ];
-    rules.extend(datafusion::optimizer::Analyzer::new().rules);
-    rules.push(Arc::new(crate::checked_arithmetic::CheckIntegerOverflow));
-    rules
-}
+use crate::dialect::analyzer::text_cast::CastsToPgText;
 
 /// The catalog name DataFusion plans against (clients see their own dbname).
 pub const CATALOG: &str = "datapress";
@@ -84,13 +65,13 @@ impl Engine {
             .with_runtime_env(Arc::new(runtime.build()?))
             .with_catalog_list(Arc::new(catalogs))
             .with_default_features()
-            .with_analyzer_rules(analyzer_rules())
+            .with_analyzer_rules(crate::dialect::analyzer::rules())
             .with_scalar_functions(SessionStateDefaults::default_scalar_functions())
             .build();
         // PG's float8 `date_part` replaces DataFusion's; EXTRACT is its numeric twin.
         for date_part in [
-            crate::date_part::DatePart::float8(),
-            crate::date_part::DatePart::numeric(),
+            crate::dialect::functions::date_part::DatePart::float8(),
+            crate::dialect::functions::date_part::DatePart::numeric(),
         ] {
             datafusion::execution::FunctionRegistry::register_udf(
                 &mut template,
@@ -102,12 +83,12 @@ impl Engine {
         datafusion::execution::FunctionRegistry::register_udf(
             &mut template,
             Arc::new(datafusion::logical_expr::ScalarUDF::new_from_impl(
-                crate::catalog::pg_typeof::PgTypeof::default(),
+                crate::dialect::functions::pg_typeof::PgTypeof::default(),
             )),
         )?;
         datafusion::execution::FunctionRegistry::register_udaf(
             &mut template,
-            Arc::new(crate::catalog::single_value::single_value()),
+            Arc::new(crate::dialect::functions::single_value::single_value()),
         )?;
         template.register_udtf(
             crate::catalog::pg_catalog::SHOW_ALL_SETTINGS,

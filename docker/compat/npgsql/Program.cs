@@ -1,5 +1,7 @@
 // Npgsql behind the compat JSON-lines protocol: one request per line on stdin
 // (connect, query, reset, version, close), one JSON reply per line on stdout.
+// A query's reply carries each column's type OID (from RowDescription); an
+// error's message is the server's primary message (PostgresException.MessageText).
 // Not built on the development machines (no .NET there); CI runners with a
 // Docker engine build it from the Dockerfile beside this file.
 using System.Text.Json;
@@ -59,8 +61,13 @@ JsonObject Query(JsonObject req)
             cmd.Parameters.Add(new NpgsqlParameter { Value = p is null ? DBNull.Value : ToValue(p) });
     using var reader = cmd.ExecuteReader();
     var columns = new JsonArray();
+    var types = new JsonArray();
     var rows = new JsonArray();
-    for (var i = 0; i < reader.FieldCount; i++) columns.Add(reader.GetName(i));
+    for (var i = 0; i < reader.FieldCount; i++)
+    {
+        columns.Add(reader.GetName(i));
+        types.Add(reader.GetDataTypeOID(i));
+    }
     while (reader.Read())
     {
         var row = new JsonArray();
@@ -68,7 +75,7 @@ JsonObject Query(JsonObject req)
             row.Add(reader.IsDBNull(i) ? null : Render(reader.GetValue(i)));
         rows.Add(row);
     }
-    return new JsonObject { ["ok"] = true, ["columns"] = columns, ["rows"] = rows };
+    return new JsonObject { ["ok"] = true, ["columns"] = columns, ["types"] = types, ["rows"] = rows };
 }
 
 // Returning the connection to Npgsql's pool runs its reset (DISCARD ALL) on the next open.

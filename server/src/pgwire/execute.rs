@@ -26,7 +26,7 @@ use super::connection::Outbox;
 use super::reuse::{Executable, Reusable};
 use super::session::{Failure, Portal, Prepared, Session, Shape, Transaction, FLUSH_AT};
 use super::statements::{DiscardKind, Statement, TransactionCommand};
-use crate::encode::copy::{write_copy_end, write_copy_rows, write_copy_start, CopyFormat};
+use crate::encode::copy::{CopyFormat, CopyWriter};
 use crate::encode::{Format, ResultEncoder};
 use crate::errors::{sqlstate, PgError, Severity};
 use crate::settings::Settings;
@@ -181,8 +181,8 @@ impl Session {
 
     async fn plan_query(&mut self, query: &DfStatement) -> Result<(LogicalPlan, Shape), PgError> {
         let mut rewritten = query.clone();
-        crate::catalog::rewrite::rewrite(&mut rewritten);
-        crate::float_literals::check(&rewritten)?;
+        crate::dialect::rewrite::rewrite(&mut rewritten);
+        crate::dialect::float_literals::check(&rewritten)?;
         let plan = self
             .state
             .statement_to_plan(rewritten)
@@ -529,18 +529,19 @@ impl Session {
         let code = i16::from(format.code());
         let response = CopyOutResponse::new(format.code(), columns as i16, vec![code; columns]);
         self.conn.queue(Backend::CopyOutResponse(response));
-        write_copy_start(format, &encoder, self.conn.out());
+        let mut writer = CopyWriter::start(format, &encoder, self.conn.out());
         let mut rows = 0u64;
         while let Some(batch) = guard.run(stream.next()).await? {
             let batch = batch.map_err(|e| PgError::from_datafusion(&e))?;
-            write_copy_rows(format, &mut encoder, &batch, self.conn.out())
+            writer
+                .write_rows(&mut encoder, &batch, self.conn.out())
                 .map_err(|e| PgError::new(sqlstate::INTERNAL_ERROR, e.to_string()))?;
             rows += batch.num_rows() as u64;
             if self.conn.out().len() >= FLUSH_AT {
                 self.flush().await?;
             }
         }
-        write_copy_end(format, self.conn.out());
+        writer.finish(self.conn.out());
         self.conn.queue(Backend::CopyDone(CopyDone::new()));
         self.conn.command_complete(&format!("COPY {rows}"));
         Ok(())

@@ -198,7 +198,7 @@ fn decode_array(bytes: &[u8], format: Format, item: &DataType) -> Result<ScalarV
     let values = match format {
         Format::Text => {
             let text = utf8(bytes)?;
-            crate::array_literal::elements(text)
+            crate::dialect::array_literal::elements(text)
                 .ok_or_else(|| malformed_array(text))?
                 .into_iter()
                 .map(|e| match e {

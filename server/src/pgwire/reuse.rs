@@ -46,10 +46,14 @@ impl Executable {
     ) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
         match self {
             Executable::Logical(plan) => {
-                crate::subquery_fallback::create_physical_plan(state.optimize(&plan)?, state).await
+                crate::dialect::subquery_fallback::create_physical_plan(
+                    state.optimize(&plan)?,
+                    state,
+                )
+                .await
             }
             Executable::Optimized(plan) => {
-                crate::subquery_fallback::create_physical_plan(plan, state).await
+                crate::dialect::subquery_fallback::create_physical_plan(plan, state).await
             }
             Executable::Physical(plan) => reset_plan_states(plan),
         }

@@ -27,8 +27,8 @@ use datafusion::sql::sqlparser::ast::{
     TableWithJoins, Value, ValueWithSpan, Visit, VisitMut, Visitor, VisitorMut,
 };
 
-use super::catalog_functions::RegType;
-use super::pg_catalog::{has_system_column, SHOW_ALL_SETTINGS};
+use crate::catalog::catalog_functions::RegType;
+use crate::catalog::pg_catalog::{has_system_column, SHOW_ALL_SETTINGS};
 
 /// Rewrites `statement` in place.
 pub fn rewrite(statement: &mut DfStatement) {
@@ -306,6 +306,48 @@ fn calls_aggregate(expr: &Expr, own_only: bool) -> bool {
     Visit::visit(expr, &mut AggregateCalls { own_only, depth: 0 }).is_break()
 }
 
+/// `FETCH FIRST n ROWS ONLY` (SQL's spelling of LIMIT, which Looker and
+/// DB2-minded tools write) as `LIMIT n`; without a count, one row, as in PG.
+/// `WITH TIES` stays, for DataFusion to refuse.
+fn fetch_as_limit(query: &mut Query) {
+    let Some(fetch) = query.fetch.take_if(|f| !f.with_ties && !f.percent) else {
+        return;
+    };
+    let offset = match query.limit_clause.take() {
+        None => None,
+        Some(LimitClause::LimitOffset {
+            limit: None,
+            offset,
+            limit_by,
+        }) if limit_by.is_empty() => offset,
+        other => {
+            // `LIMIT … FETCH …` together: left for the planner to refuse.
+            query.limit_clause = other;
+            query.fetch = Some(fetch);
+            return;
+        }
+    };
+    let one = || Expr::Value(Value::Number("1".into(), false).into());
+    query.limit_clause = Some(LimitClause::LimitOffset {
+        limit: Some(fetch.quantity.unwrap_or_else(one)),
+        offset,
+        limit_by: vec![],
+    });
+}
+
+/// Whether `select` aggregates without GROUP BY: it yields one row whatever
+/// its input, none included.
+fn is_ungrouped_aggregate(select: &Select) -> bool {
+    let ungrouped = matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty());
+    ungrouped
+        && select.projection.iter().any(|item| match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                calls_aggregate(e, true)
+            }
+            _ => false,
+        })
+}
+
 /// Drops `LIMIT n` (n ≥ 1, no OFFSET) from an ungrouped aggregate, which
 /// yields exactly one row anyway: DataFusion cannot decorrelate a scalar
 /// subquery with a LIMIT.
@@ -323,14 +365,7 @@ fn drop_redundant_limit(query: &mut Query) {
     let SetExpr::Select(select) = query.body.as_ref() else {
         return;
     };
-    let ungrouped = matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty());
-    let aggregates = select.projection.iter().any(|item| match item {
-        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
-            calls_aggregate(e, true)
-        }
-        _ => false,
-    });
-    if positive && limit_by.is_empty() && ungrouped && aggregates {
+    if positive && limit_by.is_empty() && is_ungrouped_aggregate(select) {
         query.limit_clause = None;
     }
 }
@@ -469,7 +504,7 @@ fn conjunction(conditions: Vec<Expr>) -> Option<Expr> {
 }
 
 /// `EXTRACT(field FROM x)` is numeric in PG (14+), `date_part` float8: see
-/// [`crate::date_part`].
+/// [`crate::dialect::functions::date_part`].
 fn numeric_extract(field: &str, expr: &Expr) -> Option<Expr> {
     parse_expr(&format!("pg_extract('{}', {expr})", field.to_lowercase()))
 }
@@ -505,7 +540,7 @@ fn array_of_subquery(query: &Query) -> Option<Expr> {
     let subquery = Expr::Subquery(Box::new(query));
     let array = parse_expr(&format!("coalesce({subquery}, make_array())"))?;
     match guard {
-        Some(g) => guarded(&g, &array),
+        Some(g) => guarded(&g, &array, &parse_expr("make_array()")?),
         None => Some(array),
     }
 }
@@ -566,9 +601,26 @@ fn field_access(
     parse_expr(&format!("get_field({inner}, '{field}')"))
 }
 
-/// `CASE WHEN guard THEN expr END`.
-fn guarded(guard: &Expr, expr: &Expr) -> Option<Expr> {
-    parse_expr(&format!("CASE WHEN {guard} THEN {expr} END"))
+/// `CASE WHEN guard THEN expr ELSE otherwise END`: what a subquery whose
+/// hoisted outer conditions are false yields (its value over no rows).
+fn guarded(guard: &Expr, expr: &Expr, otherwise: &Expr) -> Option<Expr> {
+    parse_expr(&format!(
+        "CASE WHEN {guard} THEN {expr} ELSE {otherwise} END"
+    ))
+}
+
+/// What the scalar subquery `query` yields when no row passes its WHERE: an
+/// ungrouped aggregate still yields its one row over no input (`count(*)`
+/// is 0), anything else no row, which is NULL.
+fn value_over_no_rows(query: &Query) -> Expr {
+    let mut empty = query.clone();
+    if let SetExpr::Select(select) = empty.body.as_mut() {
+        if is_ungrouped_aggregate(select) {
+            select.selection = Some(Expr::Value(Value::Boolean(false).into()));
+            return Expr::Subquery(Box::new(empty));
+        }
+    }
+    Expr::Value(Value::Null.into())
 }
 
 /// Wraps the one result column of a plain scalar subquery in `pg_single_value`.
@@ -595,7 +647,10 @@ fn aggregate_scalar_subquery(query: &mut Query) {
     if calls_aggregate(expr, false) {
         return;
     }
-    *expr = call(super::single_value::NAME, vec![expr.clone()]);
+    *expr = call(
+        crate::dialect::functions::single_value::NAME,
+        vec![expr.clone()],
+    );
     // One value has no order.
     query.order_by = None;
 }
@@ -820,6 +875,21 @@ impl Rewriter {
     }
 
     fn rewrite_cast(expr: &Expr, data_type: &DataType) -> Option<Expr> {
+        // `float` is float8 in PG, `float(p)` float4 up to 24 bits (DataFusion: always float4).
+        if let DataType::Float(precision) = data_type {
+            let single = matches!(precision, ExactNumberInfo::Precision(p) if *p <= 24);
+            return Some(Expr::Cast {
+                kind: CastKind::Cast,
+                expr: Box::new(expr.clone()),
+                data_type: if single {
+                    DataType::Real
+                } else {
+                    DataType::DoublePrecision
+                },
+                array: false,
+                format: None,
+            });
+        }
         // `x::regclass::text`: the name of the object.
         if is_text_type(data_type) {
             for reg in RegType::ALL {
@@ -850,7 +920,7 @@ impl Rewriter {
                 ..
             }) = expr
             {
-                let items: Vec<String> = crate::array_literal::elements(text)?
+                let items: Vec<String> = crate::dialect::array_literal::elements(text)?
                     .into_iter()
                     .map(|e| match e {
                         Some(v) => format!("'{}'", v.replace('\'', "''")),
@@ -944,6 +1014,7 @@ impl VisitorMut for Rewriter {
             }
         }
         self.query_scopes.push(self.scopes.len());
+        fetch_as_limit(query);
         drop_redundant_limit(query);
         ControlFlow::Continue(())
     }
@@ -1019,14 +1090,14 @@ impl VisitorMut for Rewriter {
         // `pg_catalog.unnest(x)` in FROM: a function, known unqualified.
         if let [schema, function] = name.as_slice() {
             if schema == "pg_catalog"
-                && !super::pg_catalog::table_names().contains(&function.as_str())
+                && !crate::catalog::pg_catalog::table_names().contains(&function.as_str())
             {
                 relation.0.remove(0);
             }
         }
         if let [only] = name.as_slice() {
             if !self.ctes.contains(only)
-                && super::pg_catalog::table_names().contains(&only.as_str())
+                && crate::catalog::pg_catalog::table_names().contains(&only.as_str())
             {
                 relation
                     .0
@@ -1106,7 +1177,7 @@ impl VisitorMut for Rewriter {
                 let guard = hoist_outer_conditions(query);
                 aggregate_scalar_subquery(query);
                 let subquery = Expr::Subquery(query.clone());
-                guard.and_then(|g| guarded(&g, &subquery))
+                guard.and_then(|g| guarded(&g, &subquery, &value_over_no_rows(query)))
             }
             Expr::BinaryOp {
                 left,
@@ -1215,7 +1286,30 @@ mod tests {
                 "SELECT (SELECT c.n FROM c, t WHERE c.oid = a.x AND t.oid = a.y AND a.x <> t.z AND a.flag) FROM a"
             ),
             "SELECT CASE WHEN a.flag THEN (SELECT pg_single_value(c.n) FROM c, t \
-             WHERE c.oid = a.x AND t.oid = a.y AND c.oid <> t.z) END FROM a"
+             WHERE c.oid = a.x AND t.oid = a.y AND c.oid <> t.z) ELSE NULL END FROM a"
+        );
+        // An aggregate over no rows still has a value (PG: count is 0).
+        assert_eq!(
+            rewritten("SELECT (SELECT count(*) FROM t WHERE t.k = a.k AND a.flag) FROM a"),
+            "SELECT CASE WHEN a.flag THEN (SELECT count(*) FROM t WHERE t.k = a.k) \
+             ELSE (SELECT count(*) FROM t WHERE false) END FROM a"
+        );
+    }
+
+    #[test]
+    fn fetch_first_is_a_limit_and_float_is_double_precision() {
+        assert_eq!(
+            rewritten("SELECT a FROM t ORDER BY a OFFSET 2 ROWS FETCH NEXT 5 ROWS ONLY"),
+            "SELECT a FROM t ORDER BY a LIMIT 5 OFFSET 2 ROWS"
+        );
+        assert_eq!(
+            rewritten("SELECT a FROM t FETCH FIRST ROW ONLY"),
+            "SELECT a FROM t LIMIT 1"
+        );
+        assert_eq!(
+            rewritten("SELECT CAST(a AS float) AS x, a::float(10) AS y, a::float(25) AS z FROM t"),
+            "SELECT CAST(a AS DOUBLE PRECISION) AS x, CAST(a AS REAL) AS y, \
+             CAST(a AS DOUBLE PRECISION) AS z FROM t"
         );
     }
 

@@ -162,7 +162,9 @@ fn printed_differently(t: &DataType) -> bool {
 
 impl AnalyzerRule for CastsToPgText {
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
-        crate::expr_rewrite::rewrite_expressions(plan, |e, schema| self.rewrite(e, schema))
+        crate::dialect::analyzer::expr_walk::rewrite_expressions(plan, |e, schema| {
+            self.rewrite(e, schema)
+        })
     }
 
     fn name(&self) -> &str {

@@ -1,6 +1,8 @@
 //! The dataset registry: name → files → DataFusion table. It is the `public`
 //! schema every session plans against, so a change is visible to all at once.
 
+pub mod unsigned_widening;
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -19,7 +21,7 @@ use datafusion::datasource::TableProvider;
 use datafusion::error::DataFusionError;
 
 use crate::config::{DatasetConfig, DatasetFormat};
-use crate::unsigned_widening::{widen_schema, WidenedTable};
+use unsigned_widening::{widen_schema, WidenedTable};
 
 /// A dataset that could not be loaded.
 #[derive(Debug, thiserror::Error)]

@@ -137,7 +137,7 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
 
 impl AnalyzerRule for CheckIntegerOverflow {
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
-        crate::expr_rewrite::rewrite_expressions(plan, rewrite)
+        crate::dialect::analyzer::expr_walk::rewrite_expressions(plan, rewrite)
     }
 
     fn name(&self) -> &str {

@@ -250,7 +250,7 @@ impl RowByRow {
         probe: Option<ScalarValue>,
     ) -> Result<ScalarValue> {
         let bound = bind_outer(self.plan.as_ref().clone(), &bindings)?;
-        let bound = crate::correlated_recursion::remove_markers(bound)?;
+        let bound = crate::dialect::analyzer::correlated_recursion::remove_markers(bound)?;
         let optimized = self.state.optimize(&bound)?;
         let physical = Box::pin(create_physical_plan(optimized, &self.state)).await?;
         let batches = datafusion::physical_plan::collect(physical, self.state.task_ctx()).await?;

@@ -1,0 +1,36 @@
+//! Analyzer rules over DataFusion's logical plan that give it PostgreSQL's
+//! type rules, in the order [`rules`] lists them.
+
+use std::sync::Arc;
+
+use datafusion::optimizer::AnalyzerRule;
+
+pub mod checked_arithmetic;
+pub mod comparison_types;
+pub mod correlated_recursion;
+pub mod date_arguments;
+pub mod expr_walk;
+pub mod literal_types;
+pub mod sort_subqueries;
+pub mod text_cast;
+
+/// DataFusion's analyzer rules between ours: correlated recursive CTEs are
+/// kept from decorrelation, untyped literals take the type
+/// of what they are compared with, text/number comparisons are refused and
+/// subqueries leave sort keys and date arguments become timestamptz where PG
+/// reads them so before DataFusion's type coercion runs; integer
+/// arithmetic is made overflow-checked after it. Each session adds, last,
+/// the rule that makes casts to text PG-printed ([`text_cast`]), which reads
+/// the session's settings.
+pub fn rules() -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
+    let mut rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> = vec![
+        Arc::new(correlated_recursion::MarkCorrelatedRecursion),
+        Arc::new(literal_types::LiteralTypes),
+        Arc::new(comparison_types::RefuseTextNumberComparisons),
+        Arc::new(sort_subqueries::SubqueriesInSortKeys),
+        Arc::new(date_arguments::DateArgumentsAsTimestamptz),
+    ];
+    rules.extend(datafusion::optimizer::Analyzer::new().rules);
+    rules.push(Arc::new(checked_arithmetic::CheckIntegerOverflow));
+    rules
+}

@@ -1,0 +1,6 @@
+//! PostgreSQL functions DataFusion lacks or defines otherwise, as UDFs and
+//! UDAFs registered in the engine's template session.
+
+pub mod date_part;
+pub mod pg_typeof;
+pub mod single_value;
