@@ -7,3 +7,4 @@ pub mod harness;
 pub mod matrix;
 pub mod report;
 pub mod scenarios;
+pub mod semantics;

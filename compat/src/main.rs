@@ -1,7 +1,9 @@
 //! Runs the compatibility matrix and prints it (`--write FILE` also writes
-//! COMPAT.md, `--json FILE` the JSON).
+//! COMPAT.md, with the differential suite's figures, `--json FILE` the JSON); `semantics [--queries N] [--seed S]`
+//! runs the differential SQL suite alone and appends what it finds to
+//! `compat/semantics/regressions.sql`.
 
-use datapress_compat::{matrix, report};
+use datapress_compat::{matrix, report, semantics};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -12,8 +14,33 @@ async fn main() -> anyhow::Result<()> {
             .and_then(|i| args.get(i + 1))
             .cloned()
     };
+    if args.get(1).is_some_and(|a| a == "semantics") {
+        let queries = arg("--queries").map_or(Ok(1000), |n| n.parse())?;
+        let seed = arg("--seed").map_or(Ok(1), |s| s.parse())?;
+        let mut servers = semantics::Servers::start().await?;
+        let found = servers.run(queries, seed).await?;
+        println!("{}", report::semantics(&found, seed));
+        semantics::record(&found.mismatches, seed)?;
+        anyhow::ensure!(
+            found.mismatches.is_empty(),
+            "{} mismatches",
+            found.mismatches.len()
+        );
+        return Ok(());
+    }
     let rows = matrix::run().await?;
-    let md = report::markdown(&rows);
+    let mut md = report::markdown(&rows);
+    if arg("--write").is_some() {
+        // COMPAT.md also carries the differential suite's latest figures.
+        let queries = std::env::var("COMPAT_SEMANTICS_QUERIES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1000);
+        let mut servers = semantics::Servers::start().await?;
+        let found = servers.run(queries, 1).await?;
+        md.push('\n');
+        md.push_str(&report::semantics(&found, 1));
+    }
     println!("{md}");
     if let Some(path) = arg("--write") {
         std::fs::write(path, &md)?;

@@ -14,14 +14,31 @@ use crate::harness::tls::TlsMaterial;
 use crate::harness::{Target, TlsMode, PASSWORD};
 use crate::scenarios::{self, Case, Lookup, Setup};
 
+/// The cases of a cell that ran on both servers and were compared, and
+/// those skipped because the client cannot do them (with the reason).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Counts {
+    /// Cases whose answers were compared.
+    pub compared: usize,
+    /// Of those, the ones where both servers agreed.
+    pub agreed: usize,
+    /// "case: reason" for each case the client could not run.
+    pub skipped: Vec<String>,
+}
+
 /// The result of one (client, scenario) cell.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(tag = "status", content = "detail", rename_all = "snake_case")]
 pub enum Cell {
-    /// Every case agreed with the oracle.
-    Pass,
-    /// The first difference.
-    Fail(String),
+    /// Every compared case agreed with the oracle (at least one was compared).
+    Pass(Counts),
+    /// Some case disagreed or a client failed: the first such case, and the counts.
+    Fail {
+        /// The first difference or failure.
+        first: String,
+        /// How many cases were compared and agreed.
+        counts: Counts,
+    },
     /// Could not run (a program is missing), and why.
     NotRun(String),
     /// Cannot run on this machine at all (no Docker engine for a Docker-only client).
@@ -174,7 +191,23 @@ impl World {
 /// Cells known to fail, each with the open issue that covers it. They are
 /// shown as failures in COMPAT.md but do not fail the test run; a listed cell
 /// that starts passing does, so the list cannot go stale.
-pub const KNOWN_GAPS: &[(&str, &str, &str)] = &[];
+pub const KNOWN_GAPS: &[(&str, &str, &str)] = &[
+    (
+        "Python sqlalchemy-psycopg2",
+        "bi-profiles",
+        "issue 17: json_build_object returns text, not json (Superset's column query)",
+    ),
+    (
+        "Npgsql 4.0 (wire replay)",
+        "bi-profiles",
+        "issue 20: CASE of a \"char\" column and an untyped literal is text, not \"char\" (Npgsql's type loading)",
+    ),
+    (
+        "Npgsql current (wire replay)",
+        "bi-profiles",
+        "issue 20: CASE of a \"char\" column and an untyped literal is text, not \"char\" (Npgsql's type loading)",
+    ),
+];
 
 /// The known-gap reason of a cell, if it is listed.
 pub fn known_gap(client: &str, scenario: &str) -> Option<&'static str> {
@@ -262,10 +295,10 @@ async fn resolve(
             .and_then(|cell| fill(&mut step, lookup.param, &cell))
             .is_none()
         {
-            return Err(Outcome::Error {
-                code: "lookup".into(),
-                message: format!("no value for ${} from {}", lookup.param, lookup.sql),
-            });
+            return Err(Outcome::HarnessFailure(format!(
+                "lookup found no value for ${} from {}",
+                lookup.param, lookup.sql
+            )));
         }
     }
     Ok(step)
@@ -305,19 +338,18 @@ pub async fn run_cell(world: &World, client: &dyn Client, scenario: &scenarios::
             return Cell::Unavailable(reason);
         }
     }
-    let mut ran = 0;
-    let mut skipped = Vec::new();
+    let mut counts = Counts::default();
+    let mut first = None;
     for case in cases {
         let (ours_target, oracle_target) = world.targets(case.setup);
         let oracle = run_case(client, &oracle_target, case).await;
         if let Some(Outcome::Unsupported(why)) =
             oracle.iter().find(|o| matches!(o, Outcome::Unsupported(_)))
         {
-            skipped.push(format!("{}: {why}", case.name));
+            counts.skipped.push(format!("{}: {why}", case.name));
             continue;
         }
         let ours = run_case(client, &ours_target, case).await;
-        ran += 1;
         if std::env::var("COMPAT_VERBOSE").is_ok_and(|v| v == "1") {
             eprintln!(
                 "{} / {}:\n  DataPress  {}\n  PostgreSQL {}",
@@ -327,34 +359,60 @@ pub async fn run_cell(world: &World, client: &dyn Client, scenario: &scenarios::
                 short(&oracle)
             );
         }
-        for (i, (a, b)) in ours.iter().zip(&oracle).enumerate() {
-            if a != b {
-                let what = if i == 0 {
-                    "connect".to_string()
-                } else {
-                    format!("step {i}")
-                };
-                return Cell::Fail(format!(
-                    "{} ({what}): DataPress {} but PostgreSQL {}",
-                    case.name,
-                    short(a),
-                    short(b)
+        counts.compared += 1;
+        match difference(&ours, &oracle) {
+            None => counts.agreed += 1,
+            Some(why) => {
+                first.get_or_insert(format!("{}{why}", case.name));
+            }
+        }
+    }
+    match first {
+        Some(first) => Cell::Fail { first, counts },
+        None if counts.compared == 0 => Cell::NotApplicable(format!(
+            "the client can do none of its cases: {}",
+            counts.skipped.join("; ")
+        )),
+        None => Cell::Pass(counts),
+    }
+}
+
+/// How one case's outcomes on DataPress (`ours`) and PostgreSQL differ, if
+/// they do. A harness or client failure on either side is a difference: both
+/// servers must have answered for a case to agree.
+fn difference(ours: &[Outcome], oracle: &[Outcome]) -> Option<String> {
+    let step = |i: usize| {
+        if i == 0 {
+            "connect".to_string()
+        } else {
+            format!("step {i}")
+        }
+    };
+    for (i, (a, b)) in ours.iter().zip(oracle).enumerate() {
+        for (side, outcome) in [("DataPress", a), ("PostgreSQL", b)] {
+            if let Outcome::HarnessFailure(why) = outcome {
+                return Some(format!(
+                    " ({}): the client failed against {side}: {why}",
+                    step(i)
                 ));
             }
         }
-        if ours.len() != oracle.len() {
-            return Cell::Fail(format!(
-                "{}: DataPress ran {} steps, PostgreSQL {}",
-                case.name,
-                ours.len(),
-                oracle.len()
+        if a != b {
+            return Some(format!(
+                " ({}): DataPress {} but PostgreSQL {}",
+                step(i),
+                short(a),
+                short(b)
             ));
         }
     }
-    if ran == 0 {
-        return Cell::NotApplicable(skipped.join("; "));
-    }
-    Cell::Pass
+    (ours.len() != oracle.len()).then(|| {
+        format!(
+            ": DataPress ran {} steps, PostgreSQL {}",
+            ours.len(),
+            oracle.len()
+        )
+    })
 }
 
 fn short(o: &impl Serialize) -> String {
@@ -396,4 +454,40 @@ pub async fn run() -> anyhow::Result<Vec<ClientRow>> {
         });
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(types: Vec<u32>, value: &str) -> Outcome {
+        Outcome::Rows {
+            columns: vec!["count".into()],
+            types,
+            rows: vec![vec![Some(value.into())]],
+        }
+    }
+
+    #[test]
+    fn a_client_that_fails_on_both_sides_is_a_difference() {
+        let crash = Outcome::HarnessFailure("client program exited".into());
+        let both = [Outcome::Done, crash.clone()];
+        let found = difference(&both, &both).expect("a crash is never agreement");
+        assert!(found.contains("client program exited"), "{found}");
+    }
+
+    #[test]
+    fn differing_types_or_values_are_differences() {
+        let pg = [Outcome::Done, rows(vec![20], "0")];
+        assert!(difference(&pg, &pg).is_none());
+        assert!(difference(&[Outcome::Done, rows(vec![23], "0")], &pg).is_some());
+        // A wrong aggregate: NULL where PostgreSQL counts 0.
+        let null = Outcome::Rows {
+            columns: vec!["count".into()],
+            types: vec![20],
+            rows: vec![vec![None]],
+        };
+        assert!(difference(&[Outcome::Done, null], &pg).is_some());
+        assert!(difference(&[Outcome::Done], &pg).is_some());
+    }
 }

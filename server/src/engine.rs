@@ -16,6 +16,20 @@ use crate::config::DatasetConfig;
 use crate::datasets::{DatasetError, DatasetSchema, Registry};
 use crate::dialect::analyzer::text_cast::CastsToPgText;
 
+/// DataFusion's optimizer rules but common subexpression elimination: in
+/// DataFusion 55 it moves a `CASE` whose nullability DataFusion infers
+/// differently for the logical and the physical plan into a projection of
+/// its own, and the query fails with an internal error (found by the
+/// differential suite: `string_agg(CASE WHEN a >= b THEN a ELSE 'x' END, ','
+/// ORDER BY …)`). A wrong refusal costs more than a repeated expression.
+fn optimizer_rules() -> Vec<Arc<dyn datafusion::optimizer::OptimizerRule + Send + Sync>> {
+    datafusion::optimizer::Optimizer::new()
+        .rules
+        .into_iter()
+        .filter(|rule| rule.name() != "common_sub_expression_eliminate")
+        .collect()
+}
+
 /// The catalog name DataFusion plans against (clients see their own dbname).
 pub const CATALOG: &str = "datapress";
 
@@ -66,6 +80,7 @@ impl Engine {
             .with_catalog_list(Arc::new(catalogs))
             .with_default_features()
             .with_analyzer_rules(crate::dialect::analyzer::rules())
+            .with_optimizer_rules(optimizer_rules())
             .with_scalar_functions(SessionStateDefaults::default_scalar_functions())
             .build();
         // PG's float8 `date_part` replaces DataFusion's; EXTRACT is its numeric twin.
@@ -86,6 +101,12 @@ impl Engine {
                 crate::dialect::functions::pg_typeof::PgTypeof::default(),
             )),
         )?;
+        for ranking in crate::dialect::functions::window_types::ranking_functions() {
+            datafusion::execution::FunctionRegistry::register_udwf(
+                &mut template,
+                Arc::new(ranking),
+            )?;
+        }
         datafusion::execution::FunctionRegistry::register_udaf(
             &mut template,
             Arc::new(crate::dialect::functions::single_value::single_value()),
@@ -117,7 +138,10 @@ impl Engine {
         state.add_analyzer_rule(Arc::new(CastsToPgText::new(Arc::clone(info))));
         let functions = session_functions(info)
             .into_iter()
-            .chain(catalog_functions(info, &self.registry));
+            .chain(catalog_functions(info, &self.registry))
+            .chain(crate::dialect::functions::formatting::formatting_functions(
+                info,
+            ));
         for f in functions {
             let _ = datafusion::execution::FunctionRegistry::register_udf(&mut state, Arc::new(f));
         }

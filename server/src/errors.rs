@@ -32,6 +32,7 @@ pub mod sqlstate {
     pub const DIVISION_BY_ZERO: &str = "22012";
     pub const INVALID_TEXT_REPRESENTATION: &str = "22P02";
     pub const NUMERIC_VALUE_OUT_OF_RANGE: &str = "22003";
+    pub const DATETIME_FIELD_OVERFLOW: &str = "22008";
     pub const INVALID_BINARY_REPRESENTATION: &str = "22P03";
     pub const DATA_EXCEPTION: &str = "22000";
     pub const QUERY_CANCELED: &str = "57014";

@@ -8,10 +8,15 @@
 // One JSON request per line on stdin, one JSON reply per line on stdout:
 //
 //	{"op":"connect","host":..,"port":..,"user":..,"password":..,"dbname":..,"sslmode":..,"sslrootcert":..}
-//	{"op":"query","sql":"SELECT $1::int4","params":[1]}  -> {"ok":true,"columns":[..],"rows":[[..]]}
+//	{"op":"query","sql":"SELECT $1::int4","params":[1]}  -> {"ok":true,"columns":[..],"types":[..],"rows":[[..]]}
 //	{"op":"metadata"}, {"op":"reset"}, {"op":"version"}, {"op":"close"}
 //
-// Errors: {"ok":false,"error":{"sqlstate":"42P01" or null,"message":".."}}.
+// types has each column's type OID: pgx reports it; lib/pq reports a type name,
+// turned back into the OID by its own table (oid.TypeName), or "lib/pq:NAME"
+// where that table has none.
+//
+// Errors: {"ok":false,"error":{"sqlstate":"42P01" or null,"message":".."}}; with
+// a SQLSTATE, the message is the server's primary message (ErrorResponse M).
 // Values are rendered deterministically (bytes as hex, floats in their
 // shortest round-trip form, times ISO-8601), so the same driver's answers
 // from two servers can be compared.
@@ -49,13 +54,15 @@ type request struct {
 // driver is one Go PostgreSQL driver holding a single connection.
 type driver interface {
 	connect(r *request) error
-	// query runs sql with Go-valued parameters; rows hold rendered cells.
-	query(sql string, params []interface{}) (columns []string, rows [][]interface{}, err error)
+	// query runs sql with Go-valued parameters; types hold one type OID (or
+	// the driver's type name) per column, rows rendered cells.
+	query(sql string, params []interface{}) (columns []string, types []interface{}, rows [][]interface{}, err error)
 	reset() error
 	version() string
 	close() error
-	// sqlstate is the error's SQLSTATE, or "" if the server sent none.
-	sqlstate(err error) string
+	// serverError is the error's SQLSTATE and primary message, or "" and ""
+	// if the server sent none.
+	serverError(err error) (sqlstate, message string)
 }
 
 var drivers = map[string]driver{
@@ -182,15 +189,19 @@ func handle(name string, d driver, line []byte) (reply map[string]interface{}) {
 		var params []interface{}
 		if params, err = goValues(r.Params); err == nil {
 			var columns []string
+			var types []interface{}
 			var rows [][]interface{}
-			if columns, rows, err = d.query(r.SQL, params); err == nil {
+			if columns, types, rows, err = d.query(r.SQL, params); err == nil {
 				if columns == nil {
 					columns = []string{}
+				}
+				if types == nil {
+					types = []interface{}{}
 				}
 				if rows == nil {
 					rows = [][]interface{}{}
 				}
-				ok["columns"], ok["rows"] = columns, rows
+				ok["columns"], ok["types"], ok["rows"] = columns, types, rows
 			}
 		}
 	case "metadata":
@@ -208,7 +219,10 @@ func handle(name string, d driver, line []byte) (reply map[string]interface{}) {
 		if _, unsupported := err.(notSupported); unsupported {
 			return failure("", err.Error())
 		}
-		return failure(d.sqlstate(err), err.Error())
+		if sqlstate, message := d.serverError(err); sqlstate != "" {
+			return failure(sqlstate, message)
+		}
+		return failure("", err.Error())
 	}
 	return ok
 }

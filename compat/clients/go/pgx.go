@@ -30,38 +30,40 @@ func (d *pgxDriver) connect(r *request) error {
 	return nil
 }
 
-func (d *pgxDriver) query(sql string, params []interface{}) ([]string, [][]interface{}, error) {
+func (d *pgxDriver) query(sql string, params []interface{}) ([]string, []interface{}, [][]interface{}, error) {
 	if d.conn == nil {
-		return nil, nil, errNotConnected
+		return nil, nil, nil, errNotConnected
 	}
 	rows, err := d.conn.Query(context.Background(), sql, params...)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer rows.Close()
 	var out [][]interface{}
 	for rows.Next() {
 		values, err := rows.Values()
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		fields := rows.FieldDescriptions()
 		row := make([]interface{}, len(values))
 		for i, v := range values {
 			if row[i], err = pgxCell(v, fields[i].DataTypeOID); err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 		}
 		out = append(out, row)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var columns []string
+	var types []interface{}
 	for _, field := range rows.FieldDescriptions() {
 		columns = append(columns, string(field.Name))
+		types = append(types, field.DataTypeOID)
 	}
-	return columns, out, nil
+	return columns, types, out, nil
 }
 
 // pgxCell renders one value of rows.Values(). Besides plain Go values pgx
@@ -127,10 +129,10 @@ func (d *pgxDriver) close() error {
 	return d.conn.Close(context.Background())
 }
 
-func (d *pgxDriver) sqlstate(err error) string {
+func (d *pgxDriver) serverError(err error) (string, string) {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		return pgErr.Code
+		return pgErr.Code, pgErr.Message
 	}
-	return ""
+	return "", ""
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/lib/pq"
+	"github.com/lib/pq/oid"
 )
 
 // pqVersion is stamped by install-go.sh from the Debian package version.
@@ -34,22 +35,22 @@ func (d *pqDriver) connect(r *request) error {
 	return nil
 }
 
-func (d *pqDriver) query(query string, params []interface{}) ([]string, [][]interface{}, error) {
+func (d *pqDriver) query(query string, params []interface{}) ([]string, []interface{}, [][]interface{}, error) {
 	if d.conn == nil {
-		return nil, nil, errNotConnected
+		return nil, nil, nil, errNotConnected
 	}
 	rows, err := d.conn.QueryContext(context.Background(), query, params...)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer rows.Close()
 	columns, err := rows.Columns()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	types, err := rows.ColumnTypes()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var out [][]interface{}
 	for rows.Next() {
@@ -59,7 +60,7 @@ func (d *pqDriver) query(query string, params []interface{}) ([]string, [][]inte
 			targets[i] = &cells[i]
 		}
 		if err := rows.Scan(targets...); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		row := make([]interface{}, len(cells))
 		for i, v := range cells {
@@ -73,9 +74,36 @@ func (d *pqDriver) query(query string, params []interface{}) ([]string, [][]inte
 		out = append(out, row)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return columns, out, nil
+	oids := make([]interface{}, len(types))
+	for i, t := range types {
+		oids[i] = pqType(t.DatabaseTypeName())
+	}
+	return columns, oids, out, nil
+}
+
+// pqOIDs inverts lib/pq's own table of the built-in types' names (oid.TypeName,
+// one distinct name per OID), the only way back from a column's
+// DatabaseTypeName to its OID: database/sql hides the RowDescription.
+var pqOIDs = func() map[string]uint32 {
+	oids := make(map[string]uint32, len(oid.TypeName))
+	for o, name := range oid.TypeName {
+		oids[name] = uint32(o)
+	}
+	return oids
+}()
+
+// pqType is a column's type OID, or "lib/pq:NAME" for a name lib/pq's table
+// does not hold ("lib/pq:unknown" where lib/pq has no name, a non-built-in type).
+func pqType(name string) interface{} {
+	if o, ok := pqOIDs[name]; ok {
+		return o
+	}
+	if name == "" {
+		name = "unknown"
+	}
+	return "lib/pq:" + name
 }
 
 // reset hands the connection back to database/sql's pool and takes it again.
@@ -103,10 +131,10 @@ func (d *pqDriver) close() error {
 	return d.db.Close()
 }
 
-func (d *pqDriver) sqlstate(err error) string {
+func (d *pqDriver) serverError(err error) (string, string) {
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) {
-		return string(pqErr.Code)
+		return string(pqErr.Code), pqErr.Message
 	}
-	return ""
+	return "", ""
 }

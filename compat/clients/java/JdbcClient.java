@@ -3,6 +3,8 @@
 // Every query is a PreparedStatement, so pgjdbc's extended protocol, named
 // statements (after prepareThreshold) and binary transfer are exercised.
 // metadata calls DatabaseMetaData (schema "public" wherever it takes one).
+// A result's reply carries each column's type OID ("types"); an error with a
+// SQLSTATE carries the server's primary message (ErrorResponse M) as its message.
 // Build: javac -cp /usr/share/java/postgresql.jar -d OUT JdbcClient.java
 
 import java.io.BufferedReader;
@@ -10,6 +12,10 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.sql.*;
 import java.util.*;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.TypeInfo;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
 
 public class JdbcClient {
     private static Connection conn;
@@ -31,7 +37,7 @@ public class JdbcClient {
                     default: reply = fail(null, "not supported: " + op);
                 }
             } catch (SQLException e) {
-                reply = fail(e.getSQLState(), e.getMessage());
+                reply = fail(e.getSQLState(), message(e));
             } catch (Exception e) {
                 reply = fail(null, String.valueOf(e));
             }
@@ -71,7 +77,7 @@ public class JdbcClient {
         }
         try (PreparedStatement st = conn.prepareStatement(jdbcSql.toString())) {
             for (int i = 0; i < ordered.size(); i++) st.setObject(i + 1, ordered.get(i));
-            if (!st.execute()) return "{\"ok\":true,\"columns\":[],\"rows\":[]}";
+            if (!st.execute()) return "{\"ok\":true,\"columns\":[],\"types\":[],\"rows\":[]}";
             try (ResultSet rs = st.getResultSet()) {
                 return rows(rs, false);
             }
@@ -100,19 +106,27 @@ public class JdbcClient {
         }
     }
 
-    /** The reply for a result set: columns as label:type, every value as getString.
-     *  With byDataType, rows are sorted by the DATA_TYPE column (numerically), then
-     *  by the whole row. */
+    /** The reply for a result set: columns as label:type, their type OIDs, every value
+     *  as getString. With byDataType, rows are sorted by the DATA_TYPE column
+     *  (numerically), then by the whole row. */
     private static String rows(ResultSet rs, boolean byDataType) throws SQLException {
         ResultSetMetaData md = rs.getMetaData();
+        TypeInfo typeInfo = conn.unwrap(BaseConnection.class).getTypeInfo();
         int n = md.getColumnCount();
         StringBuilder out = new StringBuilder("{\"ok\":true,\"columns\":[");
+        StringBuilder types = new StringBuilder("],\"types\":[");
         int dataType = -1;
         for (int i = 1; i <= n; i++) {
-            if (i > 1) out.append(',');
-            out.append(str(md.getColumnLabel(i) + ":" + md.getColumnTypeName(i)));
+            if (i > 1) {
+                out.append(',');
+                types.append(',');
+            }
+            String typeName = md.getColumnTypeName(i);
+            out.append(str(md.getColumnLabel(i) + ":" + typeName));
+            types.append(oid(typeInfo, typeName));
             if (md.getColumnLabel(i).equalsIgnoreCase("DATA_TYPE")) dataType = i - 1;
         }
+        out.append(types);
         List<List<String>> rows = new ArrayList<>();
         while (rs.next()) {
             List<String> row = new ArrayList<>();
@@ -142,6 +156,29 @@ public class JdbcClient {
             out.append(']');
         }
         return out.append("]}").toString();
+    }
+
+    /** The type OID of a column whose getColumnTypeName is typeName. pgjdbc names
+     *  the type of the field's OID, except that an int2/int4/int8 column with a
+     *  sequence default is called smallserial/serial/bigserial, which are no types. */
+    private static int oid(TypeInfo typeInfo, String typeName) throws SQLException {
+        switch (typeName) {
+            case "smallserial": typeName = "int2"; break;
+            case "serial": typeName = "int4"; break;
+            case "bigserial": typeName = "int8"; break;
+            default: break;
+        }
+        return typeInfo.getPGType(typeName);
+    }
+
+    /** The server's primary message (ErrorResponse M) if the server sent the error;
+     *  pgjdbc's getMessage adds the severity, detail, hint and position. */
+    private static String message(SQLException e) {
+        if (e instanceof PSQLException) {
+            ServerErrorMessage server = ((PSQLException) e).getServerErrorMessage();
+            if (server != null && server.getMessage() != null) return server.getMessage();
+        }
+        return e.getMessage();
     }
 
     private static String fail(String sqlstate, String message) {

@@ -1,6 +1,9 @@
 // node-postgres (--driver pg) or postgres.js (--driver postgres) behind the
 // compat JSON-lines protocol: one request per line on stdin (connect, query,
-// reset, version, close), one JSON reply per line on stdout.
+// reset, version, close), one JSON reply per line on stdout. A query's reply
+// carries each column's name and type OID (from RowDescription, as the driver
+// reports it); an error's message is the server's primary message (both
+// drivers' err.message is the ErrorResponse's M field).
 'use strict';
 const fs = require('fs');
 const readline = require('readline');
@@ -14,6 +17,16 @@ function render(v) {
   if (Array.isArray(v)) return JSON.stringify(v.map(render));
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
+}
+
+// A query's reply from the driver's column descriptions, the type OID under
+// `oid`, and its rows (arrays of values).
+function result(fields, oid, rows) {
+  return {
+    columns: fields.map((f) => f.name),
+    types: fields.map((f) => f[oid]),
+    rows: rows.map((r) => r.map(render)),
+  };
 }
 
 function tls(r) {
@@ -36,7 +49,7 @@ const clients = {
     },
     async query(sql, params) {
       const res = await this.client.query({ text: sql, values: params, rowMode: 'array' });
-      return { columns: (res.fields || []).map((f) => f.name), rows: (res.rows || []).map((r) => r.map(render)) };
+      return result(res.fields || [], 'dataTypeID', res.rows || []);
     },
     async reset() {
       this.client.release();
@@ -60,7 +73,7 @@ const clients = {
     },
     async query(sql, params) {
       const res = await this.sql.unsafe(sql, params).values();
-      return { columns: (res.columns || []).map((c) => c.name), rows: res.map((r) => r.map(render)) };
+      return result(res.columns || [], 'type', res);
     },
     async reset() {
       throw new Error('not supported: postgres.js has no explicit pool reset');

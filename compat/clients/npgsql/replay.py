@@ -26,8 +26,11 @@ compat/clients/python/client.py:
   {"op":"metadata","call":"dataset_types"}   each type of the served tables' columns, and
                                      whether that list holds it
   {"op":"reset"}, {"op":"version"}, {"op":"close"}
-Replies: {"ok":true,"columns":[..],"rows":[[..]]} or
+Replies: {"ok":true,"columns":[..],"types":[..],"rows":[[..]]} or
          {"ok":false,"error":{"sqlstate":"42P01" or null,"message":".."}}.
+A query's types are the type OIDs of its RowDescription; metadata tables are the
+replay's own lists of strings, typed "replay:text". An error's message is the
+ErrorResponse's M field (the server's primary message) when it has a SQLSTATE.
 
 Standard library only.
 """
@@ -1359,9 +1362,10 @@ class Npgsql:
         return results
 
     def query(self, sql, params):
+        """The first result set's column names, type OIDs and values."""
         results = self.extended(sql, params, result_format=1)
         if not results:
-            return [], []
+            return [], [], []
         # The reader shows the first result set; Program.cs reads only that one.
         fields, rows = results[0]
         decoder = Decoder(self)
@@ -1377,7 +1381,7 @@ class Npgsql:
                 else:
                     cells.append(decoder.by_oid(oid, raw, name))
             out.append(cells)
-        return [f[0] for f in fields], out
+        return [f[0] for f in fields], [f[1] for f in fields], out
 
     def simple(self, sql):
         self.wire.send(message(b"Q", cstr(sql)))
@@ -1407,12 +1411,13 @@ class Npgsql:
         if call == "dataset_types":
             # Every type a column of the served tables has, and whether the type
             # list Npgsql loaded at connect knows it (it can't read the column otherwise).
-            _, rows = self.query(DATASET_TYPES, [])
-            return ["type", "loaded"], [[name, str(int(oid) in self.types).lower()] for name, oid in rows]
+            _, _, rows = self.query(DATASET_TYPES, [])
+            return replay_table(["type", "loaded"],
+                                [[name, str(int(oid) in self.types).lower()] for name, oid in rows])
         if call != "types":
             raise NotSupported(f"not supported: metadata call {call!r} (the replay reports the loaded types only)")
         columns = ["nspname", "typname", "oid", "kind", "element_or_base", "detail"]
-        return columns, [self.types[oid].row() for oid in sorted(self.types)]
+        return replay_table(columns, [self.types[oid].row() for oid in sorted(self.types)])
 
     def close(self):
         if self.wire is not None:
@@ -1428,6 +1433,11 @@ class Npgsql:
         self.tls = None
         self.secure = False
         self.types = {}
+
+
+def replay_table(columns, rows):
+    """A table the replay builds itself (no RowDescription): every column text."""
+    return columns, ["replay:text"] * len(columns), rows
 
 
 def encode_param(value):
@@ -1467,11 +1477,11 @@ def main():
             elif op == "query":
                 if client.wire is None:
                     raise Failure("Connection is not open")
-                columns, rows = client.query(request["sql"], request.get("params") or [])
-                reply = {"ok": True, "columns": columns, "rows": rows}
+                columns, types, rows = client.query(request["sql"], request.get("params") or [])
+                reply = {"ok": True, "columns": columns, "types": types, "rows": rows}
             elif op == "metadata":
-                columns, rows = client.metadata(request.get("call"))
-                reply = {"ok": True, "columns": columns, "rows": rows}
+                columns, types, rows = client.metadata(request.get("call"))
+                reply = {"ok": True, "columns": columns, "types": types, "rows": rows}
             elif op == "reset":
                 client.reset()
                 reply = {"ok": True}

@@ -9,13 +9,17 @@ Usage: client.py --driver DRIVER, one of
 
 One JSON request per line on stdin, one JSON reply per line on stdout:
   {"op":"connect","host":..,"port":..,"user":..,"password":..,"dbname":..,"sslmode":..,"sslrootcert":..}
-  {"op":"query","sql":"SELECT $1::int4","params":[1]}  -> {"ok":true,"columns":[..],"rows":[[..]]}
+  {"op":"query","sql":"SELECT $1::int4","params":[1]}
+      -> {"ok":true,"columns":[..],"types":[..],"rows":[[..]]}, types one per column: the
+      type OID (an integer) where the driver tells it, else a string naming the driver's own
+      type ("odbc:int", "pandas:int64", "inspector:str")
   {"op":"metadata","call":"columns","table":"accidents"} -> like a query; calls: schemas, tables,
       columns, primary_keys, indexes, type_info (schema "public" wherever the API takes one;
       rows in the API's own order where it guarantees one, else sorted)
   {"op":"reset"}, {"op":"version"}, {"op":"close"}
-Errors: {"ok":false,"error":{"sqlstate":"42P01" or null,"message":".."}}; what a driver
-cannot do: {"ok":false,"error":{"sqlstate":null,"message":"not supported: .."}}.
+Errors: {"ok":false,"error":{"sqlstate":"42P01" or null,"message":".."}}, the message the
+server's primary text (ErrorResponse M) when there is a SQLSTATE, else the driver's; what a
+driver cannot do: {"ok":false,"error":{"sqlstate":null,"message":"not supported: .."}}.
 Values are rendered deterministically (bytes as hex, floats with repr, dates ISO),
 so the same driver's answers from two servers can be compared.
 """
@@ -68,6 +72,27 @@ def render_meta(value):
 def sorted_rows(rows):
     """Rows in a deterministic order, for APIs that promise none (None sorts first)."""
     return sorted(rows, key=lambda row: [(v is not None, v or "") for v in row])
+
+
+def oid_types(description):
+    """Each column's type OID from a DB-API cursor.description: psycopg2, psycopg, pg8000
+    and SQLAlchemy's asyncpg adapter put the OID in type_code."""
+    return [int(d[1]) for d in description]
+
+
+def named_types(prefix, names):
+    """Where a driver hides the OIDs: its own type names, as "prefix:name"."""
+    return [f"{prefix}:{name}" for name in names]
+
+
+def value_types(prefix, rows, width):
+    """Where a driver answers with Python objects, not a result set (SQLAlchemy's
+    Inspector): each column's value types, "inspector:bool", "inspector:int|str";
+    "inspector:null" when every value is None."""
+    return named_types(prefix, [
+        "|".join(sorted({type(row[i]).__name__ for row in rows if row[i] is not None})) or "null"
+        for i in range(width)
+    ])
 
 
 def not_supported(what):
@@ -138,8 +163,52 @@ def sqlstate_of(error):
     return None
 
 
+ODBC_SERVER_ERRORS = (
+    # An ErrorResponse to a statement, in psqlODBC's words.
+    re.compile(r"\[[0-9A-Z]{5}\] [A-Z]+: (?P<primary>.*?)(?:\nDETAIL: .*)?;\n[^\n]*", re.S),
+    # One refusing the connection, in libpq's words (psqlODBC reports 08001).
+    re.compile(r"\[[0-9A-Z]{5}\] .*? failed: [A-Z]+:  (?P<primary>[^\n]*)\n.*", re.S),
+)
+
+
+def odbc_primary_message(text):
+    """The server's primary message in psqlODBC's text of an error, as pyodbc shows it:
+    "[SQLSTATE] SEVERITY: primary[\nDETAIL: detail];\n<psqlODBC's statement message>
+    (native error) (ODBC function)" -- what lies between "SEVERITY: " and the DETAIL
+    line or the last line's ";\n" (psqlODBC drops HINT and the other fields); for a
+    refused connection, libpq's "... failed: FATAL:  primary\n...". Text of another
+    shape (a connection refused before the server answered) stays whole."""
+    for pattern in ODBC_SERVER_ERRORS:
+        match = pattern.fullmatch(text)
+        if match:
+            return match["primary"]
+    return text
+
+
+def primary_message(error):
+    """The server's primary message (ErrorResponse M) of a driver's error, or None."""
+    diag = getattr(error, "diag", None)  # psycopg2, psycopg
+    if diag is not None:
+        return diag.message_primary
+    args = getattr(error, "args", ())
+    if args and isinstance(args[0], dict):  # pg8000: the ErrorResponse's fields
+        return args[0].get("M")
+    module = type(error).__module__
+    if module.startswith("asyncpg"):
+        return getattr(error, "message", None)
+    if module == "pyodbc" and len(args) == 2:  # (sqlstate, message)
+        return odbc_primary_message(str(args[1]))
+    return None
+
+
 def message_of(error):
-    """The driver's own message (SQLAlchemy adds the SQL and a link to its docs)."""
+    """With a SQLSTATE, the server's primary message (driver texts add the query's
+    position, host and port); without, the driver's own message (SQLAlchemy adds
+    the SQL and a link to its docs)."""
+    if sqlstate_of(error):
+        primary = primary_message(driver_error(error))
+        if primary is not None:
+            return primary
     error = driver_error(error)
     args = getattr(error, "args", ())
     if type(error).__module__ == "pyodbc" and len(args) == 2:
@@ -194,9 +263,10 @@ class DbApi:
         try:
             cur.execute(sql, params or empty)
             if cur.description is None:
-                return [], []
+                return [], [], []
             columns = [d[0] for d in cur.description]
-            return columns, [[render(v) for v in row] for row in cur.fetchall()]
+            rows = [[render(v) for v in row] for row in cur.fetchall()]
+            return columns, oid_types(cur.description), rows
         finally:
             cur.close()
 
@@ -236,9 +306,10 @@ class AsyncPg:
     def query(self, sql, params):
         async def go():
             statement = await self.conn.prepare(sql)
-            columns = [a.name for a in statement.get_attributes()]
+            attributes = statement.get_attributes()
             rows = await statement.fetch(*params)
-            return columns, [[render(v) for v in row.values()] for row in rows]
+            return ([a.name for a in attributes], [a.type.oid for a in attributes],
+                    [[render(v) for v in row.values()] for row in rows])
 
         return self.run(go())
 
@@ -290,10 +361,13 @@ class Odbc:
 
     @staticmethod
     def result(cur):
+        """Columns, types and rows; pyodbc hides psqlODBC's SQL types and describes
+        each column by the Python type it converts to: "odbc:int", "odbc:Decimal"."""
         if cur.description is None:
-            return [], []
+            return [], [], []
         columns = [d[0] for d in cur.description]
-        return columns, [[render(v) for v in row] for row in cur.fetchall()]
+        types = named_types("odbc", [d[1].__name__ for d in cur.description])
+        return columns, types, [[render(v) for v in row] for row in cur.fetchall()]
 
     def query(self, sql, params):
         sql, params = qmark_style(sql, params)
@@ -322,13 +396,13 @@ class Odbc:
                 cur.statistics(table, schema="public")
             else:
                 cur.getTypeInfo()
-            columns, rows = self.result(cur)
+            columns, types, rows = self.result(cur)
             # psqlODBC's SQLColumns adds the table's OID, which differs between
             # any two servers (even two PostgreSQL installations): blank it.
             if "table oid" in columns:
                 i = columns.index("table oid")
                 rows = [row[:i] + ["<oid>"] + row[i + 1:] for row in rows]
-            return columns, rows
+            return columns, types, rows
         finally:
             cur.close()
 
@@ -383,6 +457,7 @@ class SqlAlchemy:
         self.loop = asyncio.new_event_loop() if self.asynchronous else None
         self.engine = None
         self.conn = None
+        self.description = None  # the DBAPI cursor.description of the last statement
 
     def connect_args(self, r):
         if self.dbapi in ("psycopg2", "psycopg"):
@@ -412,6 +487,15 @@ class SqlAlchemy:
 
             self.engine = create_engine(url, **options)
             self.conn = self.engine.connect()
+        from sqlalchemy import event
+
+        sync_engine = self.engine.sync_engine if self.asynchronous else self.engine
+        event.listen(sync_engine, "after_cursor_execute", self.remember_description)
+
+    def remember_description(self, conn, cursor, statement, parameters, context, executemany):
+        """The DBAPI cursor's description, which pandas.read_sql does not pass on: its
+        type_code is the column's type OID in every dialect here."""
+        self.description = cursor.description
 
     def sync(self, fn):
         """fn(a synchronous Connection), also over the async dialect."""
@@ -423,24 +507,31 @@ class SqlAlchemy:
         from sqlalchemy import text
 
         sql, binds = named_style(sql, params)
+        self.description = None
         if self.pandas:
             return self.sync(lambda c: self.read_sql(c, text(sql), binds))
 
         def go(c):
             result = c.execute(text(sql), binds)
             if not result.returns_rows:
-                return [], []
+                return [], [], []
             columns = list(result.keys())
-            return columns, [[render(v) for v in row] for row in result.fetchall()]
+            rows = [[render(v) for v in row] for row in result.fetchall()]
+            return columns, oid_types(self.description), rows
 
         return self.sync(go)
 
-    @staticmethod
-    def read_sql(conn, statement, binds):
+    def read_sql(self, conn, statement, binds):
+        """A query through pandas.read_sql; the types are the OIDs of the cursor that
+        ran it, or the frame's dtypes ("pandas:int64") if no cursor was seen."""
         import pandas
 
         frame = pandas.read_sql(statement, conn, params=binds)
-        return ([str(c) for c in frame.columns],
+        if self.description is not None and len(self.description) == len(frame.columns):
+            types = oid_types(self.description)
+        else:
+            types = named_types("pandas", [str(t) for t in frame.dtypes])
+        return ([str(c) for c in frame.columns], types,
                 [[render(plain(v)) for v in row] for row in frame.itertuples(index=False)])
 
     def metadata(self, call, table):
@@ -452,9 +543,10 @@ class SqlAlchemy:
         def go(c):
             inspector = inspect(c)
             if call == "schemas":
-                return ["name"], sorted_rows([[n] for n in inspector.get_schema_names()])
+                return dict_rows([{"name": n} for n in inspector.get_schema_names()], ["name"], True)
             if call == "tables":
-                return ["name"], sorted_rows([[n] for n in inspector.get_table_names(schema="public")])
+                return dict_rows([{"name": n} for n in inspector.get_table_names(schema="public")],
+                                 ["name"], True)
             if call == "columns":
                 # In the table's column order.
                 return dict_rows(inspector.get_columns(table, schema="public"),
@@ -463,8 +555,7 @@ class SqlAlchemy:
                 return dict_rows([inspector.get_pk_constraint(table, schema="public")],
                                  ["name", "constrained_columns"])
             if call == "indexes":
-                columns, rows = dict_rows(inspector.get_indexes(table, schema="public"), ["name"])
-                return columns, sorted_rows(rows)
+                return dict_rows(inspector.get_indexes(table, schema="public"), ["name"], True)
             raise not_supported("SQLAlchemy's Inspector has no type info")
 
         return self.sync(go)
@@ -492,13 +583,17 @@ class SqlAlchemy:
                 self.engine.dispose()
 
 
-def dict_rows(dicts, first):
-    """Inspector dicts as rows: the `first` keys, then every other key any dict
-    has, in order of appearance; missing keys are null."""
+def dict_rows(dicts, first, sort=False):
+    """Inspector dicts as columns, types and rows: the `first` keys, then every other
+    key any dict has, in order of appearance; missing keys are null. The Inspector
+    answers with Python objects, so a column's type is its values' ("inspector:str").
+    With sort, rows are in sorted_rows order (for lists the API does not order)."""
     columns = list(first)
     for d in dicts:
         columns += [k for k in d if k not in columns]
-    return columns, [[render_meta(d.get(k)) for k in columns] for d in dicts]
+    values = [[d.get(k) for k in columns] for d in dicts]
+    rows = [[render_meta(v) for v in row] for row in values]
+    return columns, value_types("inspector", values, len(columns)), sorted_rows(rows) if sort else rows
 
 
 def plain(value):
@@ -548,14 +643,14 @@ def main():
                 client.connect(request)
                 reply = {"ok": True}
             elif op == "query":
-                columns, rows = client.query(request["sql"], request.get("params") or [])
-                reply = {"ok": True, "columns": columns, "rows": rows}
+                columns, types, rows = client.query(request["sql"], request.get("params") or [])
+                reply = {"ok": True, "columns": columns, "types": types, "rows": rows}
             elif op == "metadata":
                 call = request.get("call")
                 if call not in METADATA_CALLS:
                     raise not_supported(f"metadata call {call}")
-                columns, rows = client.metadata(call, request.get("table"))
-                reply = {"ok": True, "columns": columns, "rows": rows}
+                columns, types, rows = client.metadata(call, request.get("table"))
+                reply = {"ok": True, "columns": columns, "types": types, "rows": rows}
             elif op == "reset":
                 client.reset()
                 reply = {"ok": True}

@@ -176,9 +176,8 @@ impl External {
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
             .spawn()
-            .map_err(|e| Outcome::Error {
-                code: "client".into(),
-                message: e.to_string(),
+            .map_err(|e| {
+                Outcome::HarnessFailure(format!("cannot start {}: {e}", program.display()))
             })?;
         let stdin = child
             .stdin
@@ -221,17 +220,30 @@ impl ExternalConn {
     }
 }
 
-/// Turns a reply into an outcome. Driver error texts often embed host and port,
-/// so errors compare by SQLSTATE only.
+/// A column's type as a program reports it: the PG type OID, or, from a
+/// driver that hides OIDs, its own type name (`"odbc:int"`), which becomes a
+/// stable code above every OID PostgreSQL assigns to built-in types (FNV-1a
+/// with the top bit set), so both servers' answers still compare.
+fn type_code(reported: &Value) -> u32 {
+    match (reported.as_u64(), reported.as_str()) {
+        (Some(oid), _) => u32::try_from(oid).unwrap_or(u32::MAX),
+        (None, Some(name)) => {
+            let hash = name.bytes().fold(0x811c_9dc5u32, |h, b| {
+                (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+            });
+            hash | 0x8000_0000
+        }
+        (None, None) => 0,
+    }
+}
+
+/// Turns a reply into an outcome: rows with their type OIDs, or an error
+/// with its SQLSTATE and the server's primary message (the programs report
+/// only the server's `M` field, which embeds no host or port).
 fn outcome(reply: Result<Value, String>) -> Outcome {
     let reply = match reply {
         Ok(r) => r,
-        Err(e) => {
-            return Outcome::Error {
-                code: "client".into(),
-                message: e,
-            }
-        }
+        Err(e) => return Outcome::HarnessFailure(e),
     };
     if reply["ok"] == json!(true) {
         let columns: Vec<String> = reply["columns"]
@@ -262,9 +274,13 @@ fn outcome(reply: Result<Value, String>) -> Outcome {
                     .collect()
             })
             .unwrap_or_default();
+        let types = reply["types"]
+            .as_array()
+            .map(|a| a.iter().map(type_code).collect())
+            .unwrap_or_default();
         return Outcome::Rows {
             columns,
-            types: vec![],
+            types,
             rows,
         };
     }
@@ -273,7 +289,7 @@ fn outcome(reply: Result<Value, String>) -> Outcome {
     match error["sqlstate"].as_str() {
         Some(code) => Outcome::Error {
             code: code.to_string(),
-            message: String::new(),
+            message,
         },
         None if message.starts_with("not supported") => Outcome::Unsupported(message),
         None => Outcome::Error {
@@ -357,7 +373,9 @@ impl Client for External {
             // in a message naming the port: compare the rest of it.
             Outcome::Error { code, message } => Err(Outcome::Error {
                 code,
-                message: message.replace(&format!("port {}", target.port), "port <port>"),
+                message: message
+                    .replace(&format!("port {}", target.port), "port <port>")
+                    .replace(&format!(":{}", target.port), ":<port>"),
             }),
             other => Err(other),
         }
@@ -386,6 +404,37 @@ impl Conn for ExternalConn {
             | Step::Backslash(_)
             | Step::Cancel { .. }
             | Step::Bytes(_) => Outcome::Unsupported("not a driver operation".into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::harness::{Target, TlsMode};
+
+    #[tokio::test]
+    async fn a_client_program_that_dies_is_a_harness_failure_not_an_answer() {
+        let crashing = External {
+            name: "crashing".into(),
+            command: ["sh", "-c", "exit 3"].iter().map(PathBuf::from).collect(),
+            requires: vec![],
+            installer: "none",
+            docker: false,
+        };
+        let target = Target {
+            host: "127.0.0.1".into(),
+            port: 1,
+            user: "u".into(),
+            password: None,
+            dbname: "d".into(),
+            tls: TlsMode::Disable,
+            ca_file: PathBuf::from("/nonexistent"),
+        };
+        match crashing.connect(&target).await {
+            Err(Outcome::HarnessFailure(_)) => {}
+            Err(other) => panic!("expected a harness failure, got {other:?}"),
+            Ok(_) => panic!("a dead program cannot connect"),
         }
     }
 }

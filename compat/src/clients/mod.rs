@@ -135,6 +135,10 @@ pub enum Outcome {
     },
     /// The client cannot do this step (not a failure of either server).
     Unsupported(String),
+    /// The client program or the harness failed (it could not start, died,
+    /// answered garbage, a lookup found nothing): no server's answer, so
+    /// never compared; it fails its cell whichever side it happens on.
+    HarnessFailure(String),
 }
 
 impl Outcome {

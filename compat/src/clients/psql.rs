@@ -43,12 +43,7 @@ impl PsqlConn {
             .await;
         let out = match out {
             Ok(o) => o,
-            Err(e) => {
-                return Outcome::Error {
-                    code: "client".into(),
-                    message: e.to_string(),
-                }
-            }
+            Err(e) => return Outcome::HarnessFailure(format!("cannot run psql: {e}")),
         };
         let stderr = String::from_utf8_lossy(&out.stderr);
         if let Some(code) = sqlstate(&stderr) {

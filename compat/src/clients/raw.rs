@@ -1,6 +1,6 @@
 //! A wire-level client: sends simple Query messages (or raw bytes) and reports what drivers
-//! hide — every command tag, notice and error SQLSTATE, and the transaction
-//! status byte of ReadyForQuery — and sends CancelRequests with the secret of
+//! hide — every command tag, notice and error SQLSTATE, the transaction
+//! status byte of ReadyForQuery, and how COPY data is cut into messages — and sends CancelRequests with the secret of
 //! BackendKeyData. It authenticates only with trust or cleartext.
 
 use async_trait::async_trait;
@@ -8,7 +8,7 @@ use bytes::{Buf, BufMut, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::{Client, Conn, Outcome, Step};
+use super::{hex, Client, Conn, Outcome, Step};
 use crate::harness::Target;
 
 /// The raw protocol client.
@@ -54,6 +54,10 @@ impl RawConn {
                 b'E' => out.push(format!("ERROR {}", field(&body, b'C'))),
                 b'N' => out.push(format!("NOTICE {}", field(&body, b'C'))),
                 b'I' => out.push("EMPTY".into()),
+                // COPY's framing: readers parse each CopyData as whole rows.
+                b'H' => out.push(format!("CopyOutResponse {}", hex(&body))),
+                b'd' => out.push(format!("CopyData {} bytes", body.len())),
+                b'c' => out.push("CopyDone".into()),
                 b'Z' => {
                     out.push(format!("status {}", body[0] as char));
                     return Ok(out);

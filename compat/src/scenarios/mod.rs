@@ -1,6 +1,7 @@
 //! The scenarios of the matrix. Each is a list of cases; a case says which
 //! pair of servers to use (the [`Setup`]) and what the client does there.
 
+pub mod analysis;
 pub mod auth;
 pub mod bi_profiles;
 pub mod catalog;
@@ -152,6 +153,10 @@ pub fn all() -> anyhow::Result<Vec<Scenario>> {
         Scenario {
             name: "catalog",
             cases: catalog::cases(),
+        },
+        Scenario {
+            name: "analysis",
+            cases: analysis::cases(),
         },
         Scenario {
             name: "bi-profiles",

@@ -18,6 +18,23 @@ pub fn cases() -> Vec<Case> {
                 Step::query("SELECT min(lat), max(lon), sum(injuries), count(weather) FROM accidents"),
             ],
         ),
+        Case {
+            clients: Some(vec!["raw protocol".to_string()]),
+            ..Case::new(
+                "COPY framing",
+                setup,
+                ["binary", "text", "csv, HEADER"]
+                    .iter()
+                    .flat_map(|format| {
+                        [
+                            "SELECT id, severity, weather FROM accidents WHERE id <= 3 ORDER BY id",
+                            "SELECT id FROM accidents WHERE id < 0",
+                        ]
+                        .map(|q| Step::Script(format!("COPY ({q}) TO STDOUT (FORMAT {format})")))
+                    })
+                    .collect(),
+            )
+        },
         Case::new(
             "computed values",
             setup,

@@ -614,12 +614,11 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
                 })
             },
         ),
-        function(
+        typed_function(
             session,
             "pg_encoding_to_char",
             any(&[1]),
-            Utf8,
-            Stable,
+            "name",
             |_, args, rows| {
                 map_text_rows(args, rows, |v| {
                     Ok(v[0].map(|e| match e {

@@ -10,11 +10,13 @@
 //!   another meaning;
 //! - [`subquery_fallback`]: correlated subqueries DataFusion cannot
 //!   decorrelate, evaluated row by row;
-//! - [`array_literal`], [`float_literals`]: PG's literal forms.
+//! - [`array_literal`], [`float_literals`]: PG's literal forms;
+//! - [`pg_template`]: PG's template patterns (`to_char` and friends).
 
 pub mod analyzer;
 pub mod array_literal;
 pub mod float_literals;
 pub mod functions;
+pub mod pg_template;
 pub mod rewrite;
 pub mod subquery_fallback;

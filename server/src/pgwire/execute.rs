@@ -194,7 +194,18 @@ impl Session {
             .with_allow_statements(false)
             .verify_plan(&plan)
             .map_err(|_| PgError::read_only("this statement"))?;
-        let schema: Schema = plan.schema().as_arrow().clone();
+        // The result's types are the analyzed plan's: our analyzer rules give
+        // expressions PG's types (int4 constants, numeric sums, timestamptz).
+        let analyzed = self.state.analyzer().execute_and_check(
+            plan.clone(),
+            self.state.config_options(),
+            |_, _| {},
+        );
+        let schema: Schema = match &analyzed {
+            Ok(analyzed) => analyzed.schema().as_arrow().clone(),
+            // Parameters not yet typed, say: the plan as written describes it.
+            Err(_) => plan.schema().as_arrow().clone(),
+        };
         let engine_names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
         let names = pg_column_names(query, &engine_names).unwrap_or(engine_names);
         let origins = column_origins(&plan, &self.registry);

@@ -147,11 +147,14 @@ fn reads_catalog_tables(plan: &LogicalPlan) -> bool {
     catalog
 }
 
-/// The operators of DataFusion 55 that push a dynamic filter into their input.
+/// The operators of DataFusion 55 that push a dynamic filter into their
+/// input, by name prefix (a sort with a row limit is `SortExec(TopK)`).
 const DYNAMIC_FILTER_SOURCES: &[&str] = &["SortExec", "HashJoinExec", "AggregateExec"];
 
 fn feeds_dynamic_filters(plan: &Arc<dyn ExecutionPlan>) -> bool {
-    DYNAMIC_FILTER_SOURCES.contains(&plan.name())
+    DYNAMIC_FILTER_SOURCES
+        .iter()
+        .any(|source| plan.name().starts_with(source))
         || plan.children().into_iter().any(feeds_dynamic_filters)
 }
 

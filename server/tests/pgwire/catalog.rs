@@ -137,7 +137,8 @@ async fn client_catalog_syntax_plans() {
         )
         .await
         .unwrap();
-    let pairs: Vec<(i32, i64)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    // ARRAY[5,7] is an int4[], as in PG, so x is an integer.
+    let pairs: Vec<(i32, i32)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
     assert_eq!(pairs, [(1, 5), (2, 7)]);
     assert_eq!(rows[0].columns()[0].name(), "n");
     // psql's regex operator with a collation, an untyped boolean literal, ARRAY(subquery).

@@ -10,5 +10,6 @@ mod plan_reuse;
 mod protocol;
 mod security;
 mod session;
+mod set_operations;
 mod subqueries;
 mod types;

@@ -1,6 +1,7 @@
 //! The walk our type-dependent analyzer rules share: every expression of a
 //! plan, subqueries included, rewritten bottom-up against the merged schema
-//! of its node's inputs, with each expression keeping its result name.
+//! of its node's inputs, with each expression keeping its result name and,
+//! when anything changed, every node's schema recomputed.
 
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::DFSchema;
@@ -13,17 +14,31 @@ pub fn rewrite_expressions(
     plan: LogicalPlan,
     rewrite: impl Fn(Expr, &DFSchema) -> Result<Transformed<Expr>>,
 ) -> Result<LogicalPlan> {
-    plan.transform_up_with_subqueries(|node| {
+    let rewritten = plan.transform_up_with_subqueries(|node| {
         let mut schema = DFSchema::empty();
         for input in node.inputs() {
             schema.merge(input.schema());
         }
         let names = NamePreserver::new(&node);
-        node.map_expressions(|e| {
+        let rewritten = node.map_expressions(|e| {
             let name = names.save(&e);
             let rewritten = e.transform_up(|e| rewrite(e, &schema))?;
             Ok(rewritten.update_data(|e| name.restore(e)))
-        })
-    })
-    .map(|t| t.data)
+        })?;
+        Ok(rewritten)
+    })?;
+    recompute_schemas(rewritten)
+}
+
+/// When a rewrite changed a plan, every node's output schema is made anew
+/// from its inputs, so that a changed type (`date_trunc` of a date becoming
+/// a timestamptz, an int4 constant) reaches the nodes above it — unions and
+/// aliases included — and the result's description.
+pub fn recompute_schemas(plan: Transformed<LogicalPlan>) -> Result<LogicalPlan> {
+    if !plan.transformed {
+        return Ok(plan.data);
+    }
+    plan.data
+        .transform_up_with_subqueries(|node| node.recompute_schema().map(Transformed::yes))
+        .map(|t| t.data)
 }

@@ -5,32 +5,37 @@ use std::sync::Arc;
 
 use datafusion::optimizer::AnalyzerRule;
 
+pub mod aggregate_types;
 pub mod checked_arithmetic;
 pub mod comparison_types;
 pub mod correlated_recursion;
 pub mod date_arguments;
 pub mod expr_walk;
+pub mod integer_literals;
 pub mod literal_types;
 pub mod sort_subqueries;
 pub mod text_cast;
 
 /// DataFusion's analyzer rules between ours: correlated recursive CTEs are
-/// kept from decorrelation, untyped literals take the type
+/// kept from decorrelation, integer constants are int4 where they fit,
+/// untyped literals take the type
 /// of what they are compared with, text/number comparisons are refused and
 /// subqueries leave sort keys and date arguments become timestamptz where PG
-/// reads them so before DataFusion's type coercion runs; integer
-/// arithmetic is made overflow-checked after it. Each session adds, last,
+/// reads them so before DataFusion's type coercion runs; `sum(bigint)`
+/// becomes numeric and integer arithmetic overflow-checked after it. Each session adds, last,
 /// the rule that makes casts to text PG-printed ([`text_cast`]), which reads
 /// the session's settings.
 pub fn rules() -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
     let mut rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> = vec![
         Arc::new(correlated_recursion::MarkCorrelatedRecursion),
+        Arc::new(integer_literals::IntegerConstantsAsInt4),
         Arc::new(literal_types::LiteralTypes),
         Arc::new(comparison_types::RefuseTextNumberComparisons),
         Arc::new(sort_subqueries::SubqueriesInSortKeys),
         Arc::new(date_arguments::DateArgumentsAsTimestamptz),
     ];
     rules.extend(datafusion::optimizer::Analyzer::new().rules);
+    rules.push(Arc::new(aggregate_types::PgAggregateTypes));
     rules.push(Arc::new(checked_arithmetic::CheckIntegerOverflow));
     rules
 }

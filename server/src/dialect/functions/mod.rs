@@ -2,5 +2,7 @@
 //! UDAFs registered in the engine's template session.
 
 pub mod date_part;
+pub mod formatting;
 pub mod pg_typeof;
 pub mod single_value;
+pub mod window_types;

@@ -5,6 +5,7 @@
 //! and `::oid` casts, `OPERATOR(pg_catalog.~)`, `COLLATE`, PG-only type names
 //! (`name`, `"char"`, `pg_catalog.int2[]`), `LIKE … ESCAPE`, `ARRAY(subquery)`,
 //! `generate_subscripts`, `information_schema._pg_expandarray` and
+//! EXCEPT ALL / INTERSECT ALL as multisets ([`multiset_operations`]), and
 //! `(composite).field`, duplicate result names (a column beside a `*` that
 //! also yields it included), `int4` integer constants, the system column
 //! `xmin` of catalog tables, `::xid` casts, scalar functions in FROM (one row,
@@ -26,6 +27,8 @@ use datafusion::sql::sqlparser::ast::{
     SelectItemQualifiedWildcardKind, SetExpr, TableAlias, TableAliasColumnDef, TableFactor,
     TableWithJoins, Value, ValueWithSpan, Visit, VisitMut, Visitor, VisitorMut,
 };
+
+mod multiset_operations;
 
 use crate::catalog::catalog_functions::RegType;
 use crate::catalog::pg_catalog::{has_system_column, SHOW_ALL_SETTINGS};
@@ -1014,6 +1017,7 @@ impl VisitorMut for Rewriter {
             }
         }
         self.query_scopes.push(self.scopes.len());
+        multiset_operations::rewrite(&mut query.body);
         fetch_as_limit(query);
         drop_redundant_limit(query);
         ControlFlow::Continue(())

@@ -1,0 +1,18 @@
+-- Queries on which DataPress once answered differently from PostgreSQL 15,
+-- shrunk by the differential suite (`cargo run -p datapress-compat -- semantics`),
+-- one per line after a comment saying what each server answered then.
+-- Every run of the suite replays them first; each must now agree.
+-- A scalar subquery whose outer-only condition is false: count over no rows is 0, not NULL.
+SELECT a.id AS c1, (SELECT count(*) FROM accidents b WHERE b.city = a.city AND a.id > 2) AS c2 FROM accidents a WHERE a.id <= 5 ORDER BY 1
+-- ARRAY() of no rows is {}, not NULL.
+SELECT a.id AS c1, ARRAY(SELECT b.id FROM accidents b WHERE b.id = a.id + 1 AND a.id > 2 ORDER BY b.id) AS c2 FROM accidents a WHERE a.id <= 5 ORDER BY 1
+-- seed 1: DataPress 0 rows / PostgreSQL 22 rows (a reused TopK plan kept its dynamic filter's threshold).
+SELECT (- vehicles) AS c1 FROM accidents ORDER BY 1 DESC NULLS LAST LIMIT 22 OFFSET 13
+-- seed 1: DataPress dropped every copy a row has on the right (EXCEPT ALL planned as an anti join).
+SELECT trim(city) AS c1 FROM accidents WHERE (NOT injuries > 5) EXCEPT ALL SELECT trim(city) AS c1 FROM accidents WHERE ((- 14) % NULLIF(injuries, 0)) IS NOT NULL
+-- INTERSECT ALL keeps min(m, n) copies (DataPress kept all m: a semi join).
+SELECT vehicles AS c1 FROM accidents WHERE id <= 40 INTERSECT ALL SELECT vehicles AS c1 FROM accidents WHERE id BETWEEN 30 AND 45
+-- seed 1: DataPress XX000 (DataFusion's common subexpression elimination and CASE nullability), PostgreSQL one row.
+SELECT count(DISTINCT id) AS c1, string_agg(CASE WHEN weather >= severity THEN weather ELSE 'a' END, ',' ORDER BY CASE WHEN weather >= severity THEN weather ELSE 'a' END) AS c2 FROM accidents WHERE id < 40
+-- seed 1: sum of an int4 is int8, of an int8 numeric; integer constants are int4.
+SELECT CASE WHEN id = 0 THEN id ELSE (- 2) END AS c1, sum(89) AS c2, sum(id) AS c3, greatest(0, vehicles) AS c4 FROM accidents GROUP BY 1, 4
