@@ -51,13 +51,14 @@ struct RawConfig {
     #[serde(default)]
     server: RawServer,
     #[serde(default)]
-    datasets: Vec<RawDataset>,
+    datasets: Vec<DatasetSpec>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawServer {
     backend: Option<String>,
+    shutdown_grace: Option<String>,
     #[serde(default)]
     data_roots: Vec<PathBuf>,
     #[serde(default)]
@@ -69,8 +70,12 @@ struct RawServer {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawHttp {
+    enabled: Option<bool>,
     listen: Option<String>,
     bearer_token: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    max_body_size: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -91,26 +96,55 @@ struct RawPgwire {
     max_message_size: Option<usize>,
 }
 
-/// One `[[datasets]]` entry as written.
+/// One dataset as written: a `[[datasets]]` entry, or the body of an HTTP
+/// registration. [`DatasetSpec::validate`] checks it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawDataset {
-    name: String,
-    path: PathBuf,
-    format: Option<String>,
-    header: Option<bool>,
-    delimiter: Option<String>,
+pub struct DatasetSpec {
+    /// The table name.
+    pub name: String,
+    /// A file, directory or glob; relative to the configuration's directory.
+    pub path: PathBuf,
+    /// `parquet`, `csv`, `json` or `arrow`; inferred from the extension when absent.
+    pub format: Option<String>,
+    /// CSV: whether the first line is a header (default true).
+    pub header: Option<bool>,
+    /// CSV: the one-character field delimiter (default `,`).
+    pub delimiter: Option<String>,
 }
 
 /// The validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The HTTP API's address (`server.http.listen`).
-    pub http_listen: String,
+    /// The HTTP API.
+    pub http: HttpConfig,
     /// The PostgreSQL wire-protocol endpoint.
     pub pgwire: PgwireConfig,
     /// The datasets to serve, in file order.
     pub datasets: Vec<DatasetConfig>,
+    /// Directories that registered dataset paths must lie in (`server.data_roots`).
+    pub data_roots: Vec<PathBuf>,
+    /// How long running statements may finish after SIGTERM/SIGINT (`server.shutdown_grace`).
+    pub shutdown_grace: Duration,
+    /// The directory relative paths are taken from (the file's directory).
+    pub base: PathBuf,
+    /// The file the configuration was loaded from, which a reload re-reads.
+    pub source: Option<PathBuf>,
+}
+
+/// `[server.http]`, validated.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Whether the HTTP API is started (default true).
+    pub enabled: bool,
+    /// The address to bind; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// The bearer token every `/api` request must carry, when set.
+    pub bearer_token: Option<String>,
+    /// TLS identity (required off loopback).
+    pub tls: Option<TlsFiles>,
+    /// Larger request bodies are refused with 413.
+    pub max_body_size: usize,
 }
 
 /// How clients authenticate (`server.pgwire.auth_method`).
@@ -298,13 +332,20 @@ impl Config {
             path: path.to_owned(),
             source,
         })?;
-        let base = path.parent().unwrap_or(Path::new("."));
-        Config::from_toml(&text, base, overrides).map_err(|e| match e {
+        let base = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let config = Config::from_toml(&text, base, overrides).map_err(|e| match e {
             ConfigError::Parse { message, .. } => ConfigError::Parse {
                 path: path.to_owned(),
                 message,
             },
             other => other,
+        })?;
+        Ok(Config {
+            source: Some(path.to_owned()),
+            ..config
         })
     }
 
@@ -453,26 +494,16 @@ impl Config {
                 .or(p.max_message_size)
                 .unwrap_or(64 << 20),
         };
-        let http_listen = overrides
-            .http_listen
-            .clone()
-            .or_else(|| env("DATAPRESS_HTTP_LISTEN"))
-            .or(raw.server.http.listen)
-            .unwrap_or_else(|| "127.0.0.1:8080".into());
-        if let Ok(addr) = http_listen.parse::<SocketAddr>() {
-            let token = env("DATAPRESS_HTTP_BEARER_TOKEN").or(raw.server.http.bearer_token);
-            if !addr.ip().is_loopback() && token.is_none() {
-                return Err(invalid(
-                    "server.http.bearer_token",
-                    format!("a bearer token is required when the HTTP API listens on the non-loopback address {http_listen}"),
-                ));
-            }
+        let http = validate_http(raw.server.http, overrides, &resolve)?;
+        let shutdown_grace = match env("DATAPRESS_SHUTDOWN_GRACE").or(raw.server.shutdown_grace) {
+            Some(text) => parse_duration("server.shutdown_grace", &text)?,
+            None => Duration::from_secs(30),
+        };
+        let data_roots = if raw.server.data_roots.is_empty() {
+            vec![base.to_path_buf()]
         } else {
-            return Err(invalid(
-                "server.http.listen",
-                format!("{http_listen:?} is not an address like 127.0.0.1:8080"),
-            ));
-        }
+            raw.server.data_roots.into_iter().map(&resolve).collect()
+        };
         let mut datasets: Vec<DatasetConfig> = Vec::new();
         for d in raw.datasets {
             if datasets.iter().any(|x| x.name == d.name) {
@@ -481,83 +512,167 @@ impl Config {
                     format!("dataset {:?} is defined twice", d.name),
                 ));
             }
-            datasets.push(validate_dataset(d, &resolve)?);
+            datasets.push(d.validate(base)?);
         }
-        let _ = raw.server.data_roots;
         Ok(Config {
-            http_listen,
+            http,
             pgwire,
             datasets,
+            data_roots,
+            shutdown_grace,
+            base: base.to_path_buf(),
+            source: None,
         })
     }
 }
 
-fn validate_dataset(
-    d: RawDataset,
+fn validate_http(
+    h: RawHttp,
+    overrides: &Overrides,
     resolve: &dyn Fn(PathBuf) -> PathBuf,
-) -> Result<DatasetConfig, ConfigError> {
-    let valid_name = !d.name.is_empty()
-        && d.name.len() <= 63
-        && d.name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !d.name.starts_with(|c: char| c.is_ascii_digit());
-    if !valid_name {
-        return Err(invalid(
-            "datasets.name",
-            format!(
-                "{:?} is not a valid table name (letters, digits, _; at most 63)",
-                d.name
-            ),
-        ));
-    }
-    let format = match &d.format {
-        Some(f) => DatasetFormat::parse(f).ok_or_else(|| {
-            invalid(
-                "datasets.format",
-                format!(
-                    "dataset {:?}: unknown format {f:?} (parquet, csv, json, arrow)",
-                    d.name
-                ),
-            )
-        })?,
-        None => {
-            let probe = d
-                .path
-                .to_string_lossy()
-                .trim_end_matches(['/', '*'])
-                .to_string();
-            DatasetFormat::from_extension(&d.path)
-                .or_else(|| DatasetFormat::from_extension(Path::new(&probe)))
-                .ok_or_else(|| {
-                    invalid(
-                        "datasets.format",
-                        format!(
-                            "dataset {:?}: cannot infer the format of {:?}; set format",
-                            d.name, d.path
-                        ),
-                    )
-                })?
-        }
-    };
-    let csv_delimiter = match d.delimiter.as_deref() {
-        None => b',',
-        Some(s) if s.len() == 1 => s.as_bytes()[0],
-        Some("\\t") => b'\t',
-        Some(s) => {
+) -> Result<HttpConfig, ConfigError> {
+    let enabled = env_parsed("DATAPRESS_HTTP_ENABLED")?
+        .or(h.enabled)
+        .unwrap_or(true);
+    let text = overrides
+        .http_listen
+        .clone()
+        .or_else(|| env("DATAPRESS_HTTP_LISTEN"))
+        .or(h.listen)
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    let listen: SocketAddr = text.parse().map_err(|_| {
+        invalid(
+            "server.http.listen",
+            format!("{text:?} is not an address like 127.0.0.1:8080"),
+        )
+    })?;
+    let bearer_token = env("DATAPRESS_HTTP_TOKEN")
+        .or(h.bearer_token)
+        .filter(|t| !t.is_empty());
+    let tls_cert = env("DATAPRESS_HTTP_TLS_CERT")
+        .map(PathBuf::from)
+        .or(h.tls_cert);
+    let tls_key = env("DATAPRESS_HTTP_TLS_KEY")
+        .map(PathBuf::from)
+        .or(h.tls_key);
+    let tls = match (tls_cert, tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert: resolve(cert),
+            key: resolve(key),
+        }),
+        (None, None) => None,
+        (Some(_), None) => {
             return Err(invalid(
-                "datasets.delimiter",
-                format!("{s:?} must be one character"),
+                "server.http.tls_key",
+                "tls_cert is set without tls_key",
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(invalid(
+                "server.http.tls_cert",
+                "tls_key is set without tls_cert",
             ))
         }
     };
-    Ok(DatasetConfig {
-        name: d.name,
-        path: resolve(d.path),
-        format,
-        csv_header: d.header.unwrap_or(true),
-        csv_delimiter,
+    if enabled && !listen.ip().is_loopback() {
+        if bearer_token.is_none() {
+            return Err(invalid(
+                "server.http.bearer_token",
+                format!("a bearer token (or DATAPRESS_HTTP_TOKEN) is required when the HTTP API listens on the non-loopback address {listen}"),
+            ));
+        }
+        if tls.is_none() {
+            return Err(invalid(
+                "server.http.tls_cert",
+                format!("TLS (tls_cert and tls_key) is required when the HTTP API listens on the non-loopback address {listen}"),
+            ));
+        }
+    }
+    Ok(HttpConfig {
+        enabled,
+        listen,
+        bearer_token,
+        tls,
+        max_body_size: env_parsed("DATAPRESS_HTTP_MAX_BODY_SIZE")?
+            .or(h.max_body_size)
+            .unwrap_or(1 << 20),
     })
+}
+
+impl DatasetSpec {
+    /// Checks the name, format and CSV options; a relative path is taken from `base`.
+    pub fn validate(self, base: &Path) -> Result<DatasetConfig, ConfigError> {
+        let d = self;
+        let resolve = |path: PathBuf| {
+            if path.is_absolute() {
+                path
+            } else {
+                base.join(path)
+            }
+        };
+        let valid_name = !d.name.is_empty()
+            && d.name.len() <= 63
+            && d.name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !d.name.starts_with(|c: char| c.is_ascii_digit());
+        if !valid_name {
+            return Err(invalid(
+                "datasets.name",
+                format!(
+                    "{:?} is not a valid table name (letters, digits, _; at most 63)",
+                    d.name
+                ),
+            ));
+        }
+        let format = match &d.format {
+            Some(f) => DatasetFormat::parse(f).ok_or_else(|| {
+                invalid(
+                    "datasets.format",
+                    format!(
+                        "dataset {:?}: unknown format {f:?} (parquet, csv, json, arrow)",
+                        d.name
+                    ),
+                )
+            })?,
+            None => {
+                let probe = d
+                    .path
+                    .to_string_lossy()
+                    .trim_end_matches(['/', '*'])
+                    .to_string();
+                DatasetFormat::from_extension(&d.path)
+                    .or_else(|| DatasetFormat::from_extension(Path::new(&probe)))
+                    .ok_or_else(|| {
+                        invalid(
+                            "datasets.format",
+                            format!(
+                                "dataset {:?}: cannot infer the format of {:?}; set format",
+                                d.name, d.path
+                            ),
+                        )
+                    })?
+            }
+        };
+        let csv_delimiter = match d.delimiter.as_deref() {
+            None => b',',
+            Some(s) if s.len() == 1 => s.as_bytes()[0],
+            Some("\\t") => b'\t',
+            Some(s) => {
+                return Err(invalid(
+                    "datasets.delimiter",
+                    format!("{s:?} must be one character"),
+                ))
+            }
+        };
+        Ok(DatasetConfig {
+            name: d.name,
+            path: resolve(d.path),
+            format,
+            csv_header: d.header.unwrap_or(true),
+            csv_delimiter,
+        })
+    }
 }
 
 #[cfg(test)]

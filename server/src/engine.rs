@@ -13,7 +13,7 @@ use datafusion::prelude::SessionConfig;
 use crate::catalog::catalog_functions::catalog_functions;
 use crate::catalog::functions::{session_functions, SessionInfo};
 use crate::config::DatasetConfig;
-use crate::datasets::{DatasetError, DatasetSchema, Registry};
+use crate::datasets::{DatasetError, DatasetSchema, Origin, Registry};
 use crate::dialect::analyzer::text_cast::CastsToPgText;
 
 /// DataFusion's optimizer rules but common subexpression elimination: in
@@ -126,9 +126,16 @@ impl Engine {
     /// Registers each dataset; the first failure names its dataset.
     pub async fn load_datasets(&self, datasets: &[DatasetConfig]) -> Result<(), DatasetError> {
         for d in datasets {
-            self.registry.register(&self.template, d.clone()).await?;
+            self.registry
+                .register(&self.template, d.clone(), Origin::Config)
+                .await?;
         }
         Ok(())
+    }
+
+    /// The template session state (for loading datasets; queries use [`Engine::session_state`]).
+    pub fn template(&self) -> &SessionState {
+        &self.template
     }
 
     /// A fresh session state for one connection, with its session functions.

@@ -43,6 +43,7 @@ pub mod sqlstate {
     pub const INVALID_PASSWORD: &str = "28P01";
     pub const INTERNAL_ERROR: &str = "XX000";
     pub const ADMIN_SHUTDOWN: &str = "57P01";
+    pub const CONNECTION_FAILURE: &str = "08006";
     pub const CHARACTER_NOT_IN_REPERTOIRE: &str = "22021";
     pub const INDETERMINATE_DATATYPE: &str = "42P18";
     pub const INVALID_SCHEMA_NAME: &str = "3F000";

@@ -8,7 +8,11 @@ pub mod dialect;
 pub mod encode;
 pub mod engine;
 pub mod errors;
+pub mod http;
+pub mod metrics;
 #[cfg(feature = "pgwire")]
 pub mod pgwire;
 pub mod server;
 pub mod settings;
+pub mod sql;
+pub mod tls;

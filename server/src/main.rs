@@ -15,8 +15,19 @@ use datapress::server::Server;
     about = "Datasets over the PostgreSQL wire protocol"
 )]
 struct Cli {
+    /// How log lines are written (to stderr); `RUST_LOG` filters them.
+    #[arg(long, value_enum, default_value = "text", global = true)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -61,13 +72,16 @@ impl ConfigArgs {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
+    let cli = Cli::parse();
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
-        .with_writer(std::io::stderr)
-        .init();
-    let cli = Cli::parse();
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     let (args, serve) = match &cli.command {
         Command::Serve { args } => (args, true),
         Command::CheckConfig { args } => (args, false),
@@ -92,15 +106,11 @@ fn main() -> ExitCode {
     runtime.block_on(async {
         if !serve {
             // Loading the datasets and TLS files is part of the check.
-            return match Server::start(&Config {
-                pgwire: datapress::config::PgwireConfig {
-                    port: 0,
-                    ..config.pgwire.clone()
-                },
-                ..config
-            })
-            .await
-            {
+            // Bound on free ports, so a check beside a running server works.
+            let mut config = config;
+            config.pgwire.port = 0;
+            config.http.listen.set_port(0);
+            return match Server::start(&config).await {
                 Ok(server) => {
                     server.shutdown(Duration::ZERO).await;
                     println!("configuration OK");
@@ -112,6 +122,7 @@ fn main() -> ExitCode {
                 }
             };
         }
+        tracing::info!(version = env!("CARGO_PKG_VERSION"), "DataPress starting");
         let server = match Server::start(&config).await {
             Ok(s) => s,
             Err(e) => {
@@ -120,8 +131,12 @@ fn main() -> ExitCode {
             }
         };
         wait_for_signal().await;
-        tracing::info!("shutting down: no new connections; running queries get 10s to finish");
-        server.shutdown(Duration::from_secs(10)).await;
+        let grace = config.shutdown_grace;
+        tracing::info!(
+            "shutting down: no new connections; running statements get {grace:?} to finish"
+        );
+        server.shutdown(grace).await;
+        tracing::info!("stopped");
         ExitCode::SUCCESS
     })
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::datasets::{DatasetError, Registry};
 use crate::engine::Engine;
+use crate::http::{HttpListenError, HttpServer};
 
 /// Why the server did not start.
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +18,9 @@ pub enum StartError {
     /// A dataset failed to load.
     #[error("cannot load {0}")]
     Dataset(#[from] DatasetError),
+    /// The HTTP API could not start.
+    #[error(transparent)]
+    Http(#[from] HttpListenError),
     /// The PostgreSQL endpoint could not start.
     #[cfg(feature = "pgwire")]
     #[error(transparent)]
@@ -26,6 +30,7 @@ pub enum StartError {
 /// A running server.
 pub struct Server {
     engine: Arc<Engine>,
+    http: Option<HttpServer>,
     #[cfg(feature = "pgwire")]
     pgwire: Option<crate::pgwire::PgServer>,
 }
@@ -33,6 +38,7 @@ pub struct Server {
 impl Server {
     /// Loads the datasets and starts the enabled endpoints, logging what listens where.
     pub async fn start(config: &Config) -> Result<Server, StartError> {
+        crate::metrics::install();
         let engine = Arc::new(Engine::new(Registry::new(), None)?);
         engine.load_datasets(&config.datasets).await?;
         for d in engine.registry().list() {
@@ -63,8 +69,22 @@ impl Server {
         if config.pgwire.enabled {
             tracing::warn!("server.pgwire.enabled = true, but this build has no `pgwire` feature: the PostgreSQL endpoint is not started");
         }
+        let http = if config.http.enabled {
+            let server = HttpServer::start(config, Arc::clone(&engine)).await?;
+            tracing::info!(
+                listen = %server.local_addr(),
+                tls = if config.http.tls.is_some() { "on" } else { "off" },
+                auth = if config.http.bearer_token.is_some() { "bearer token" } else { "none (loopback)" },
+                "HTTP API listening"
+            );
+            Some(server)
+        } else {
+            tracing::info!("HTTP API disabled (server.http.enabled = false)");
+            None
+        };
         Ok(Server {
             engine,
+            http,
             #[cfg(feature = "pgwire")]
             pgwire,
         })
@@ -73,6 +93,11 @@ impl Server {
     /// The engine (and through it the dataset registry).
     pub fn engine(&self) -> &Arc<Engine> {
         &self.engine
+    }
+
+    /// The HTTP API's bound address, when it runs.
+    pub fn http_addr(&self) -> Option<std::net::SocketAddr> {
+        self.http.as_ref().map(HttpServer::local_addr)
     }
 
     /// The PostgreSQL endpoint's bound address, when it runs.
@@ -87,13 +112,25 @@ impl Server {
         }
     }
 
-    /// Stops accepting connections and gives running ones `grace` to finish.
+    /// Stops accepting on both endpoints; running statements get `grace` to
+    /// finish; then open PostgreSQL sessions end with FATAL 57P01.
     pub async fn shutdown(self, grace: Duration) {
-        #[cfg(feature = "pgwire")]
-        if let Some(p) = self.pgwire {
-            p.shutdown(grace).await;
+        if let Some(http) = &self.http {
+            http.drain();
         }
+        let http = async {
+            if let Some(http) = self.http {
+                http.shutdown(grace).await;
+            }
+        };
+        #[cfg(feature = "pgwire")]
+        let pgwire = async {
+            if let Some(p) = self.pgwire {
+                p.shutdown(grace).await;
+            }
+        };
         #[cfg(not(feature = "pgwire"))]
-        let _ = grace;
+        let pgwire = async {};
+        futures::join!(http, pgwire);
     }
 }

@@ -57,7 +57,7 @@ fn config(dir: &Path, pgwire: &str) -> String {
     let path = dir.join("datapress.toml");
     std::fs::write(
         &path,
-        format!("[server.pgwire]\nenabled = true\n{pgwire}\n[[datasets]]\nname = \"accidents\"\npath = {sample:?}\n"),
+        format!("[server.http]\nlisten = \"127.0.0.1:0\"\n[server.pgwire]\nenabled = true\n{pgwire}\n[[datasets]]\nname = \"accidents\"\npath = {sample:?}\n"),
     )
     .unwrap();
     path.to_string_lossy().into_owned()

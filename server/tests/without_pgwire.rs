@@ -11,7 +11,7 @@ use datapress::server::Server;
 async fn enabled_endpoint_without_the_feature_is_a_no_op() {
     let accidents = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/accidents.parquet");
     let toml = format!(
-        "[server.pgwire]\nenabled = true\nport = 0\n[[datasets]]\nname = \"accidents\"\npath = {accidents:?}\n"
+        "[server.http]\nlisten = \"127.0.0.1:0\"\n[server.pgwire]\nenabled = true\nport = 0\n[[datasets]]\nname = \"accidents\"\npath = {accidents:?}\n"
     );
     let config = Config::from_toml(&toml, Path::new("."), &Overrides::default()).unwrap();
     let server = Server::start(&config).await.unwrap();

@@ -49,7 +49,7 @@ impl Ours {
             OursKind::Public(method) => with_password("0.0.0.0", method),
         };
         let mut toml = format!(
-            "[server.pgwire]\nenabled = true\nport = 0\nusername = \"datapress\"\n{pgwire}\n"
+            "[server.http]\nlisten = \"127.0.0.1:0\"\n[server.pgwire]\nenabled = true\nport = 0\nusername = \"datapress\"\n{pgwire}\n"
         );
         for d in &datasets.files {
             toml.push_str(&format!(

@@ -1494,8 +1494,14 @@ mod tests {
     async fn pg_class_follows_the_registry_with_stable_oids() {
         let state = datafusion::prelude::SessionContext::new().state();
         let registry = Registry::new();
-        registry.register(&state, accidents("a")).await.unwrap();
-        registry.register(&state, accidents("b")).await.unwrap();
+        registry
+            .register(&state, accidents("a"), crate::datasets::Origin::Config)
+            .await
+            .unwrap();
+        registry
+            .register(&state, accidents("b"), crate::datasets::Origin::Config)
+            .await
+            .unwrap();
         let before = names_and_oids(&registry);
         assert_eq!(before.len(), 2);
         assert!(before.iter().all(|(_, oid)| *oid >= 16_384));
@@ -1503,7 +1509,10 @@ mod tests {
         let after = names_and_oids(&registry);
         assert_eq!(after.len(), 1);
         assert_eq!(after[0], before[1], "b keeps its OID when a goes away");
-        registry.register(&state, accidents("a")).await.unwrap();
+        registry
+            .register(&state, accidents("a"), crate::datasets::Origin::Config)
+            .await
+            .unwrap();
         assert_eq!(
             names_and_oids(&registry),
             before,
@@ -1555,7 +1564,10 @@ mod tests {
     async fn every_row_has_a_cell_per_column() {
         let state = datafusion::prelude::SessionContext::new().state();
         let registry = Registry::new();
-        registry.register(&state, accidents("a")).await.unwrap();
+        registry
+            .register(&state, accidents("a"), crate::datasets::Origin::Config)
+            .await
+            .unwrap();
         let ctx = Context {
             registry: &registry,
             session: Some(session(false)),
@@ -1571,7 +1583,10 @@ mod tests {
     async fn table_statistics_describe_the_datasets_of_pg_class() {
         let state = datafusion::prelude::SessionContext::new().state();
         let registry = Registry::new();
-        registry.register(&state, accidents("a")).await.unwrap();
+        registry
+            .register(&state, accidents("a"), crate::datasets::Origin::Config)
+            .await
+            .unwrap();
         let ctx = Context {
             registry: &registry,
             session: None,

@@ -1,9 +1,10 @@
 //! The dataset registry: name → files → DataFusion table. It is the `public`
 //! schema every session plans against, so a change is visible to all at once.
 
+pub mod roots;
 pub mod unsigned_widening;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -35,19 +36,83 @@ pub struct DatasetError {
     pub message: String,
 }
 
+/// Who registered a dataset: a reload replaces the configuration's datasets
+/// and keeps those registered over the HTTP API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A `[[datasets]]` entry of the configuration file.
+    Config,
+    /// `POST /api/datasets`.
+    Api,
+}
+
+impl Origin {
+    /// The lowercase name shown by the HTTP API.
+    pub fn name(self) -> &'static str {
+        match self {
+            Origin::Config => "config",
+            Origin::Api => "api",
+        }
+    }
+}
+
 /// A registered dataset.
 #[derive(Debug, Clone)]
 pub struct Dataset {
     /// How it was configured.
     pub config: DatasetConfig,
+    /// Who registered it.
+    pub origin: Origin,
     /// The table DataFusion scans.
     pub table: Arc<dyn TableProvider>,
+}
+
+impl Dataset {
+    /// Reads the schema behind `config` (listing its files); nothing is registered.
+    pub async fn load(
+        state: &dyn Session,
+        config: DatasetConfig,
+        origin: Origin,
+    ) -> Result<Dataset, DatasetError> {
+        let table = load_table(state, &config).await.map_err(|e| DatasetError {
+            name: config.name.clone(),
+            path: config.path.display().to_string(),
+            message: e,
+        })?;
+        Ok(Dataset {
+            config,
+            origin,
+            table,
+        })
+    }
+}
+
+#[derive(Debug, Default)]
+struct Datasets {
+    by_name: BTreeMap<String, Dataset>,
+    /// Every name's table OID, kept after removal so a name never changes OID.
+    oids: HashMap<String, u32>,
+}
+
+impl Datasets {
+    fn insert(&mut self, dataset: Dataset) -> bool {
+        let name = dataset.config.name.clone();
+        if !self.oids.contains_key(&name) {
+            let taken: HashSet<u32> = self.oids.values().copied().collect();
+            let mut oid = preferred_oid(&name);
+            while taken.contains(&oid) {
+                oid = oid.wrapping_add(4).max(FIRST_USER_OID);
+            }
+            self.oids.insert(name.clone(), oid);
+        }
+        self.by_name.insert(name, dataset).is_some()
+    }
 }
 
 /// The registered datasets, served as the tables of schema `public`.
 #[derive(Debug, Default)]
 pub struct Registry {
-    datasets: RwLock<BTreeMap<String, Dataset>>,
+    datasets: RwLock<Datasets>,
     generation: AtomicU64,
 }
 
@@ -57,29 +122,57 @@ impl Registry {
         Arc::new(Registry::default())
     }
 
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Datasets> {
+        self.datasets.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Datasets> {
+        self.datasets.read().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Loads a dataset's schema from its files and registers it (replacing one of
     /// the same name). On error nothing changes.
     pub async fn register(
         &self,
         state: &dyn Session,
         config: DatasetConfig,
+        origin: Origin,
     ) -> Result<(), DatasetError> {
-        let table = load_table(state, &config).await.map_err(|e| DatasetError {
-            name: config.name.clone(),
-            path: config.path.display().to_string(),
-            message: e,
-        })?;
-        let mut map = self.datasets.write().unwrap_or_else(|e| e.into_inner());
-        map.insert(config.name.clone(), Dataset { config, table });
-        self.generation.fetch_add(1, Ordering::Relaxed);
+        let dataset = Dataset::load(state, config, origin).await?;
+        self.insert(dataset);
         Ok(())
+    }
+
+    /// Registers a loaded dataset; returns whether it replaced one.
+    pub fn insert(&self, dataset: Dataset) -> bool {
+        let mut guard = self.write();
+        let replaced = guard.insert(dataset);
+        self.changed(&guard);
+        replaced
+    }
+
+    /// Marks a change: plans made before are out of date; the metrics count.
+    fn changed(&self, datasets: &Datasets) {
+        self.generation.fetch_add(1, Ordering::Relaxed);
+        crate::metrics::datasets_registered(datasets.by_name.len());
+    }
+
+    /// Replaces every dataset at once with `datasets`: statements see the old
+    /// set or the new one, never a mix.
+    pub fn replace_all(&self, datasets: Vec<Dataset>) {
+        let mut guard = self.write();
+        guard.by_name.clear();
+        for d in datasets {
+            guard.insert(d);
+        }
+        self.changed(&guard);
     }
 
     /// Removes a dataset; returns whether it existed.
     pub fn unregister(&self, name: &str) -> bool {
-        let mut map = self.datasets.write().unwrap_or_else(|e| e.into_inner());
-        let removed = map.remove(name).is_some();
-        self.generation.fetch_add(1, Ordering::Relaxed);
+        let mut guard = self.write();
+        let removed = guard.by_name.remove(name).is_some();
+        self.changed(&guard);
         removed
     }
 
@@ -91,13 +184,28 @@ impl Registry {
 
     /// A snapshot of the registered datasets, ordered by name.
     pub fn list(&self) -> Vec<Dataset> {
-        let map = self.datasets.read().unwrap_or_else(|e| e.into_inner());
-        map.values().cloned().collect()
+        self.read().by_name.values().cloned().collect()
+    }
+
+    /// One dataset with its table OID.
+    pub fn dataset(&self, name: &str) -> Option<(u32, Dataset)> {
+        let guard = self.read();
+        let d = guard.by_name.get(name)?;
+        Some((guard.oids[name], d.clone()))
+    }
+
+    /// Every dataset with its table OID, ordered by name.
+    pub fn with_oids(&self) -> Vec<(u32, Dataset)> {
+        let guard = self.read();
+        guard
+            .by_name
+            .values()
+            .map(|d| (guard.oids[&d.config.name], d.clone()))
+            .collect()
     }
 
     fn get(&self, name: &str) -> Option<Arc<dyn TableProvider>> {
-        let map = self.datasets.read().unwrap_or_else(|e| e.into_inner());
-        map.get(name).map(|d| Arc::clone(&d.table))
+        self.read().by_name.get(name).map(|d| Arc::clone(&d.table))
     }
 }
 
@@ -105,7 +213,8 @@ impl Registry {
 const FIRST_USER_OID: u32 = 16_384;
 
 /// The preferred OID of a dataset's table, derived from its name (FNV-1a), in
-/// the range PG uses for user objects, so it survives restarts and reloads.
+/// the range PG uses for user objects, so it survives restarts and reloads. A
+/// name whose preferred OID another name holds takes the next free slot.
 fn preferred_oid(name: &str) -> u32 {
     let mut hash: u32 = 0x811c_9dc5;
     for b in name.bytes() {
@@ -114,24 +223,6 @@ fn preferred_oid(name: &str) -> u32 {
     }
     // Four apart: room for the table, its row type and its row array type.
     FIRST_USER_OID + (hash % 1_000_000) * 4
-}
-
-impl Registry {
-    /// Every dataset with its table OID, ordered by name. A name whose
-    /// preferred OID is taken by an earlier name takes the next free slot.
-    pub fn with_oids(&self) -> Vec<(u32, Dataset)> {
-        let mut taken = std::collections::HashSet::new();
-        self.list()
-            .into_iter()
-            .map(|d| {
-                let mut oid = preferred_oid(&d.config.name);
-                while !taken.insert(oid) {
-                    oid = oid.wrapping_add(4).max(FIRST_USER_OID);
-                }
-                (oid, d)
-            })
-            .collect()
-    }
 }
 
 async fn load_table(
@@ -245,10 +336,23 @@ mod tests {
             csv_delimiter: b',',
         };
         let start = registry.generation();
-        registry.register(&state, config.clone()).await.unwrap();
+        registry
+            .register(&state, config.clone(), Origin::Api)
+            .await
+            .unwrap();
         let registered = registry.generation();
         assert_ne!(registered, start);
+        let (oid, _) = registry.dataset("a").unwrap();
         assert!(registry.unregister("a"));
         assert_ne!(registry.generation(), registered);
+        registry
+            .register(&state, config, Origin::Config)
+            .await
+            .unwrap();
+        assert_eq!(
+            registry.dataset("a").unwrap().0,
+            oid,
+            "a name keeps its OID"
+        );
     }
 }

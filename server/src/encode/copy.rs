@@ -42,6 +42,8 @@ const BINARY_SIGNATURE: &[u8] = b"PGCOPY\n\xff\r\n\0";
 #[derive(Debug)]
 pub struct CopyWriter {
     format: CopyFormat,
+    /// Each row in a CopyData message (the wire), or bare (an HTTP body).
+    framed: bool,
     /// The binary header is still to be written, before the next message.
     header_pending: bool,
 }
@@ -49,8 +51,27 @@ pub struct CopyWriter {
 impl CopyWriter {
     /// Starts a payload: appends the CSV header line, if any.
     pub fn start(format: CopyFormat, encoder: &ResultEncoder, buf: &mut BytesMut) -> CopyWriter {
+        CopyWriter::begin(format, true, encoder, buf)
+    }
+
+    /// Starts a payload without CopyData framing: the bytes a client writes
+    /// to a file (`\copy … to 'file'`).
+    pub fn start_unframed(
+        format: CopyFormat,
+        encoder: &ResultEncoder,
+        buf: &mut BytesMut,
+    ) -> CopyWriter {
+        CopyWriter::begin(format, false, encoder, buf)
+    }
+
+    fn begin(
+        format: CopyFormat,
+        framed: bool,
+        encoder: &ResultEncoder,
+        buf: &mut BytesMut,
+    ) -> CopyWriter {
         if format == (CopyFormat::Csv { header: true }) {
-            copy_data(buf, |b| {
+            copy_data(framed, buf, |b| {
                 for (i, col) in encoder.columns().iter().enumerate() {
                     if i > 0 {
                         b.put_u8(b',');
@@ -62,6 +83,7 @@ impl CopyWriter {
         }
         CopyWriter {
             format,
+            framed,
             header_pending: format == CopyFormat::Binary,
         }
     }
@@ -86,7 +108,7 @@ impl CopyWriter {
         encoder.encode_batch(batch)?;
         let columns = encoder.encoded();
         for row in 0..batch.num_rows() {
-            copy_data(buf, |b| {
+            copy_data(self.framed, buf, |b| {
                 if format == CopyFormat::Binary {
                     self.take_header(b);
                     b.put_i16(columns.len() as i16);
@@ -131,7 +153,7 @@ impl CopyWriter {
     /// Ends the payload: the binary trailer (with the header if no row came).
     pub fn finish(mut self, buf: &mut BytesMut) {
         if self.format == CopyFormat::Binary {
-            copy_data(buf, |b| {
+            copy_data(self.framed, buf, |b| {
                 self.take_header(b);
                 b.put_i16(-1);
             });
@@ -139,7 +161,11 @@ impl CopyWriter {
     }
 }
 
-fn copy_data(buf: &mut BytesMut, body: impl FnOnce(&mut BytesMut)) {
+/// Appends what `body` writes, as one CopyData message when `framed`.
+fn copy_data(framed: bool, buf: &mut BytesMut, body: impl FnOnce(&mut BytesMut)) {
+    if !framed {
+        return body(buf);
+    }
     let start = buf.len();
     buf.put_u8(b'd');
     buf.put_i32(0);

@@ -362,7 +362,10 @@ impl Outbox for Connection {
     }
 
     async fn flush_out(&mut self) -> Result<(), FrameError> {
-        SinkExt::<PgWireBackendMessage>::flush(self).await
+        let pending = self.write_buffer().len() as u64;
+        SinkExt::<PgWireBackendMessage>::flush(self).await?;
+        crate::metrics::bytes_sent(crate::metrics::Protocol::Pgwire, pending);
+        Ok(())
     }
 
     async fn receive(&mut self) -> Option<Result<Incoming, FrameError>> {

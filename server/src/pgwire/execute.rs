@@ -20,16 +20,16 @@ use pgwire::messages::response::EmptyQueryResponse;
 use pgwire::messages::PgWireBackendMessage as Backend;
 
 use super::cancel::StatementGuard;
-use super::column_names::pg_column_names;
 use super::column_origin::column_origins;
 use super::connection::Outbox;
 use super::reuse::{Executable, Reusable};
 use super::session::{Failure, Portal, Prepared, Session, Shape, Transaction, FLUSH_AT};
-use super::statements::{DiscardKind, Statement, TransactionCommand};
 use crate::encode::copy::{CopyFormat, CopyWriter};
 use crate::encode::{Format, ResultEncoder};
 use crate::errors::{sqlstate, PgError, Severity};
+use crate::metrics::Protocol;
 use crate::settings::Settings;
+use crate::sql::statements::{DiscardKind, Statement, TransactionCommand};
 
 /// What a row-returning statement's CommandComplete says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,40 +180,13 @@ impl Session {
     }
 
     async fn plan_query(&mut self, query: &DfStatement) -> Result<(LogicalPlan, Shape), PgError> {
-        let mut rewritten = query.clone();
-        crate::dialect::rewrite::rewrite(&mut rewritten);
-        crate::dialect::float_literals::check(&rewritten)?;
-        let plan = self
-            .state
-            .statement_to_plan(rewritten)
-            .await
-            .map_err(|e| PgError::from_datafusion(&e))?;
-        datafusion::execution::context::SQLOptions::new()
-            .with_allow_ddl(false)
-            .with_allow_dml(false)
-            .with_allow_statements(false)
-            .verify_plan(&plan)
-            .map_err(|_| PgError::read_only("this statement"))?;
-        // The result's types are the analyzed plan's: our analyzer rules give
-        // expressions PG's types (int4 constants, numeric sums, timestamptz).
-        let analyzed = self.state.analyzer().execute_and_check(
-            plan.clone(),
-            self.state.config_options(),
-            |_, _| {},
-        );
-        let schema: Schema = match &analyzed {
-            Ok(analyzed) => analyzed.schema().as_arrow().clone(),
-            // Parameters not yet typed, say: the plan as written describes it.
-            Err(_) => plan.schema().as_arrow().clone(),
-        };
-        let engine_names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-        let names = pg_column_names(query, &engine_names).unwrap_or(engine_names);
-        let origins = column_origins(&plan, &self.registry);
+        let planned = crate::sql::plan::plan_query(&self.state, query).await?;
+        let origins = column_origins(&planned.plan, &self.registry);
         Ok((
-            plan,
+            planned.plan,
             Shape {
-                schema: Arc::new(schema),
-                names,
+                schema: planned.schema,
+                names: planned.names,
                 origins,
             },
         ))
@@ -283,6 +256,27 @@ impl Session {
     /// (0 = all) followed by CommandComplete or PortalSuspended. `describe`
     /// sends a RowDescription first (simple protocol).
     pub(super) async fn run_portal(
+        &mut self,
+        portal: &mut Portal,
+        limit: u64,
+        describe: bool,
+    ) -> Result<(), Failure> {
+        let started = std::time::Instant::now();
+        let kind = portal
+            .prepared
+            .statement
+            .as_ref()
+            .map_or("empty", Statement::kind);
+        let result = self.start_or_resume(portal, limit, describe).await;
+        let code = match &result {
+            Err(Failure::Client(e)) => Some(e.code),
+            _ => None,
+        };
+        crate::metrics::statement_ended(Protocol::Pgwire, kind, started.elapsed(), code);
+        result
+    }
+
+    async fn start_or_resume(
         &mut self,
         portal: &mut Portal,
         limit: u64,
@@ -379,6 +373,7 @@ impl Session {
             return Ok(());
         };
         let (sent, exhausted) = self.send_rows(running, limit, &mut guard, false).await?;
+        crate::metrics::rows_sent(Protocol::Pgwire, sent);
         if exhausted {
             let tag = complete_tag(running.tag, sent);
             portal.running = None;

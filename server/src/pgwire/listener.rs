@@ -10,12 +10,13 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use super::cancel::CancelRegistry;
-use super::session::Session;
+use super::session::{Session, Shutdown};
 use super::startup::{refuse, startup, StartupContext, StartupEnd};
 use super::tls;
 use crate::catalog::functions::SessionInfo;
 use crate::config::PgwireConfig;
 use crate::engine::Engine;
+use crate::metrics::Protocol;
 use crate::settings::Settings;
 
 /// Why the endpoint could not start.
@@ -37,7 +38,8 @@ pub enum ListenError {
 /// A running endpoint.
 pub struct PgServer {
     local_addr: SocketAddr,
-    shutdown: watch::Sender<bool>,
+    stopping: watch::Sender<bool>,
+    grace_over: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -73,11 +75,17 @@ impl PgServer {
             cancels: Arc::new(CancelRegistry::default()),
             certificate_hash,
         });
-        let (shutdown, shutdown_rx) = watch::channel(false);
-        let task = tokio::spawn(accept_loop(listener, ctx, engine, shutdown_rx));
+        let (stopping, stopping_rx) = watch::channel(false);
+        let (grace_over, grace_over_rx) = watch::channel(false);
+        let shutdown = Shutdown {
+            stopping: stopping_rx,
+            grace_over: grace_over_rx,
+        };
+        let task = tokio::spawn(accept_loop(listener, ctx, engine, shutdown));
         Ok(PgServer {
             local_addr,
-            shutdown,
+            stopping,
+            grace_over,
             task,
         })
     }
@@ -87,10 +95,23 @@ impl PgServer {
         self.local_addr
     }
 
-    /// Stops accepting, lets sessions finish for up to `grace`, then ends them.
+    /// Stops accepting; idle sessions end at once and busy ones after their
+    /// statement, with FATAL 57P01; a statement still running after `grace`
+    /// is cut off the same way.
     pub async fn shutdown(self, grace: Duration) {
-        let _ = self.shutdown.send(true);
-        let _ = tokio::time::timeout(grace + Duration::from_secs(1), self.task).await;
+        let _ = self.stopping.send(true);
+        let mut task = self.task;
+        if tokio::time::timeout(grace, &mut task).await.is_ok() {
+            return;
+        }
+        let _ = self.grace_over.send(true);
+        // A client that reads nothing cannot stall the exit: its session is dropped.
+        if tokio::time::timeout(Duration::from_secs(6), &mut task)
+            .await
+            .is_err()
+        {
+            task.abort();
+        }
     }
 }
 
@@ -98,8 +119,9 @@ async fn accept_loop(
     listener: TcpListener,
     ctx: Arc<StartupContext>,
     engine: Arc<Engine>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: Shutdown,
 ) {
+    let mut stopping = shutdown.stopping.clone();
     let slots = Arc::new(Semaphore::new(ctx.config.max_connections));
     let mut sessions = JoinSet::new();
     loop {
@@ -109,26 +131,35 @@ async fn accept_loop(
                 let permit = Arc::clone(&slots).try_acquire_owned().ok();
                 let ctx = Arc::clone(&ctx);
                 let engine = Arc::clone(&engine);
+                let shutdown = shutdown.clone();
                 sessions.spawn(async move {
                     let over_limit = permit.is_none();
                     let deadline = ctx.config.startup_timeout;
                     let started = match tokio::time::timeout(deadline, startup(&ctx, tcp, over_limit)).await {
                         Ok(Ok(started)) => started,
                         Ok(Err(StartupEnd::Refused(e))) => {
+                            crate::metrics::connection_started(Protocol::Pgwire, "refused");
                             tracing::info!(%peer, code = e.code, "connection refused: {}", e.message);
                             return;
                         }
-                        Ok(Err(_)) => return,
+                        Ok(Err(_)) => {
+                            crate::metrics::connection_started(Protocol::Pgwire, "failed");
+                            return;
+                        }
                         Err(_) => {
+                            crate::metrics::connection_started(Protocol::Pgwire, "timeout");
                             tracing::info!(%peer, "startup not completed within {deadline:?}; dropped");
                             return;
                         }
                     };
-                    serve(ctx, engine, started, peer).await;
+                    crate::metrics::connection_started(Protocol::Pgwire, "authorized");
+                    crate::metrics::connection_open(Protocol::Pgwire, 1.0);
+                    serve(ctx, engine, started, peer, shutdown).await;
+                    crate::metrics::connection_open(Protocol::Pgwire, -1.0);
                     drop(permit);
                 });
             }
-            _ = shutdown.changed() => break,
+            _ = stopping.changed() => break,
             Some(_) = sessions.join_next(), if !sessions.is_empty() => {}
         }
     }
@@ -141,6 +172,7 @@ async fn serve(
     engine: Arc<Engine>,
     started: super::startup::Started,
     peer: SocketAddr,
+    shutdown: Shutdown,
 ) {
     let timeout_ms = ctx
         .config
@@ -163,6 +195,8 @@ async fn serve(
         tls: started.tls,
         settings: std::sync::Mutex::new(settings),
     });
-    Session::new(connection, engine, info, key).run().await;
+    Session::new(connection, engine, info, key, shutdown)
+        .run()
+        .await;
     tracing::debug!(%peer, "connection closed");
 }

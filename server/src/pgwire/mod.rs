@@ -3,7 +3,6 @@
 
 mod auth;
 mod cancel;
-mod column_names;
 mod column_origin;
 mod connection;
 mod execute;
@@ -12,7 +11,6 @@ mod params;
 mod reuse;
 mod session;
 mod startup;
-mod statements;
 mod tls;
 
 pub use listener::{ListenError, PgServer};

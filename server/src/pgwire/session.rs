@@ -22,13 +22,13 @@ use super::connection::{Connection, FrameError, Incoming, Outbox};
 use super::execute::Running;
 use super::params;
 use super::reuse::{simplify_bound, Executable, PlanCache, Reusable};
-use super::statements::{self, Statement};
 use crate::catalog::functions::SessionInfo;
 use crate::datasets::Registry;
 use crate::encode::rows::{ColumnOrigin, ResultEncoder};
 use crate::encode::{EncodeOptions, Format};
 use crate::engine::Engine;
 use crate::errors::{sqlstate, PgError, Severity};
+use crate::sql::statements::{self, Statement};
 
 /// Write to the socket once this much output is buffered.
 pub(super) const FLUSH_AT: usize = 64 * 1024;
@@ -148,6 +148,24 @@ pub struct Session {
     pub(super) transaction: Transaction,
     skipping: bool,
     reported: Vec<(String, String)>,
+    shutdown: Shutdown,
+}
+
+/// The two moments of a server shutdown a session watches.
+#[derive(Debug, Clone)]
+pub struct Shutdown {
+    /// Set when the server stops accepting: an idle session ends at once, a
+    /// busy one after its statement.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// Set when the grace period is over: a running statement is cut off.
+    pub grace_over: tokio::sync::watch::Receiver<bool>,
+}
+
+/// Resolves once `signal` is set (never, if its sender is gone unset).
+async fn raised(mut signal: tokio::sync::watch::Receiver<bool>) {
+    if signal.wait_for(|set| *set).await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 impl Session {
@@ -157,6 +175,7 @@ impl Session {
         engine: Arc<Engine>,
         info: Arc<SessionInfo>,
         key: CancelKey,
+        shutdown: Shutdown,
     ) -> Session {
         let state = engine.session_state(&info);
         Session {
@@ -172,7 +191,20 @@ impl Session {
             transaction: Transaction::Idle,
             skipping: false,
             reported: Vec::new(),
+            shutdown,
         }
+    }
+
+    /// Ends the session as PostgreSQL does on a fast shutdown: FATAL 57P01.
+    async fn terminate(&mut self) {
+        let e = PgError::new(
+            sqlstate::ADMIN_SHUTDOWN,
+            "terminating connection due to administrator command",
+        )
+        .with_severity(Severity::Fatal);
+        crate::metrics::error_sent(crate::metrics::Protocol::Pgwire, e.code);
+        self.conn.send_error(&e);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), self.flush()).await;
     }
 
     /// Greets the client (ParameterStatus, BackendKeyData, ReadyForQuery) and
@@ -191,7 +223,12 @@ impl Session {
             return;
         }
         loop {
-            let message = match self.conn.receive().await {
+            let stopping = raised(self.shutdown.stopping.clone());
+            let received = tokio::select! {
+                received = self.conn.receive() => received,
+                () = stopping => return self.terminate().await,
+            };
+            let message = match received {
                 Some(Ok(Incoming::Message(m))) => m,
                 Some(Ok(Incoming::Invalid { error, extended })) => {
                     if self.reject(error, extended).await.is_err() {
@@ -206,8 +243,15 @@ impl Session {
                 }
                 Some(Err(FrameError::Closed)) | None => return,
             };
-            if self.handle(message).await.is_err() {
-                return;
+            let grace_over = raised(self.shutdown.grace_over.clone());
+            let handled = tokio::select! {
+                handled = self.handle(message) => Some(handled),
+                () = grace_over => None,
+            };
+            match handled {
+                Some(Ok(())) => {}
+                Some(Err(())) => return,
+                None => return self.terminate().await,
             }
         }
     }
@@ -309,6 +353,7 @@ impl Session {
             "query failed: {}",
             e.message
         );
+        crate::metrics::error_sent(crate::metrics::Protocol::Pgwire, e.code);
         self.conn.send_error(e);
         if self.transaction == Transaction::InBlock {
             self.transaction = Transaction::Failed;

@@ -43,7 +43,7 @@ impl TestServer {
         write_types_file(&types);
         let accidents = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/accidents.parquet");
         let toml = format!(
-            "[server.pgwire]\nenabled = true\nlisten = \"127.0.0.1\"\nport = 0\n{pgwire_extra}\n\
+            "[server.http]\nlisten = \"127.0.0.1:0\"\n[server.pgwire]\nenabled = true\nlisten = \"127.0.0.1\"\nport = 0\n{pgwire_extra}\n\
              [[datasets]]\nname = \"accidents\"\npath = {accidents:?}\n\
              [[datasets]]\nname = \"types\"\npath = {types:?}\n{extra_datasets}"
         );

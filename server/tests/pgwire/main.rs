@@ -6,6 +6,7 @@ mod catalog;
 mod common;
 mod datasets;
 mod framing;
+mod http_api;
 mod plan_reuse;
 mod protocol;
 mod security;

@@ -133,6 +133,18 @@ pub enum TransactionCommand {
 }
 
 impl Statement {
+    /// The `kind` label of the statement metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Statement::Query(_) => "query",
+            Statement::CopyOut { .. } => "copy",
+            Statement::Declare { .. } | Statement::Fetch { .. } | Statement::Close(_) => "cursor",
+            Statement::Transaction(_) => "transaction",
+            Statement::Refused(_) => "refused",
+            _ => "session",
+        }
+    }
+
     /// Whether the statement may run in a failed transaction block (PG: only ROLLBACK/COMMIT forms).
     pub fn allowed_in_failed_transaction(&self) -> bool {
         matches!(

@@ -1,0 +1,274 @@
+//! `/api/datasets` and `/api/reload`: the dataset registry over HTTP. Every
+//! change loads first and swaps after, so a failure changes nothing.
+
+use std::path::PathBuf;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::errors::{ApiError, ApiJson, DatasetFailure, ErrorBody};
+use super::ApiState;
+use crate::config::{Config, DatasetSpec, Overrides};
+use crate::datasets::{Dataset, DatasetError, Origin};
+use crate::encode::types::pg_type_of;
+
+/// A registered dataset.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DatasetInfo {
+    /// The table name (schema `public`).
+    pub name: String,
+    /// The file, directory or glob it reads.
+    pub path: String,
+    /// `parquet`, `csv`, `json` or `arrow`.
+    pub format: String,
+    /// `config` (the configuration file) or `api` (registered over HTTP).
+    pub origin: String,
+    /// The table's OID (`pg_class.oid`); a name keeps it across replace and reload.
+    pub oid: u32,
+    /// The columns, in order.
+    pub columns: Vec<ColumnInfo>,
+}
+
+/// One column of a dataset.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ColumnInfo {
+    /// The column name.
+    pub name: String,
+    /// The Arrow type DataFusion reads.
+    pub arrow_type: String,
+    /// The PostgreSQL type clients see (`pg_type.typname`).
+    pub pg_type: String,
+    /// Whether it may hold NULL.
+    pub nullable: bool,
+}
+
+/// `POST /api/datasets`: the dataset to register or replace.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// The table name: letters, digits and `_`, at most 63.
+    pub name: String,
+    /// A file, directory or glob inside `data_roots`; relative paths are
+    /// taken from the configuration file's directory.
+    pub path: String,
+    /// `parquet`, `csv`, `json` or `arrow`; from the extension when absent.
+    pub format: Option<String>,
+    /// Format options.
+    pub options: Option<DatasetOptions>,
+}
+
+/// Format options of a dataset.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetOptions {
+    /// CSV: whether the first line is a header (default true).
+    pub header: Option<bool>,
+    /// CSV: the one-character delimiter (default `,`).
+    pub delimiter: Option<String>,
+}
+
+/// `POST /api/reload`'s answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReloadAnswer {
+    /// The datasets now served, by name.
+    pub datasets: Vec<String>,
+}
+
+fn info(oid: u32, d: &Dataset) -> DatasetInfo {
+    let schema = d.table.schema();
+    DatasetInfo {
+        name: d.config.name.clone(),
+        path: d.config.path.display().to_string(),
+        format: d.config.format.name().to_string(),
+        origin: d.origin.name().to_string(),
+        oid,
+        columns: schema
+            .fields()
+            .iter()
+            .map(|f| {
+                let (pg_type, _) = pg_type_of(f);
+                ColumnInfo {
+                    name: f.name().clone(),
+                    arrow_type: f.data_type().to_string(),
+                    pg_type: crate::catalog::builtin_types::type_by_oid(pg_type.oid())
+                        .map_or_else(|| pg_type.oid().to_string(), |t| t.name),
+                    nullable: f.is_nullable(),
+                }
+            })
+            .collect(),
+    }
+}
+
+fn failure(e: DatasetError) -> DatasetFailure {
+    DatasetFailure {
+        name: e.name,
+        path: e.path,
+        message: e.message,
+    }
+}
+
+fn unprocessable(message: impl Into<String>, failures: Vec<DatasetFailure>) -> ApiError {
+    ApiError {
+        datasets: failures,
+        ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_dataset", message)
+    }
+}
+
+/// Lists the registered datasets.
+#[utoipa::path(get, path = "/api/datasets", tag = "datasets",
+    responses((status = 200, body = [DatasetInfo]), (status = 401, body = ErrorBody)))]
+pub async fn list(State(api): State<ApiState>) -> Json<Vec<DatasetInfo>> {
+    let registry = api.engine.registry();
+    Json(
+        registry
+            .with_oids()
+            .iter()
+            .map(|(oid, d)| info(*oid, d))
+            .collect(),
+    )
+}
+
+/// One registered dataset.
+#[utoipa::path(get, path = "/api/datasets/{name}", tag = "datasets",
+    params(("name" = String, Path, description = "The dataset's name")),
+    responses((status = 200, body = DatasetInfo), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn show(
+    State(api): State<ApiState>,
+    Path(name): Path<String>,
+) -> Result<Json<DatasetInfo>, ApiError> {
+    let (oid, d) = api
+        .engine
+        .registry()
+        .dataset(&name)
+        .ok_or_else(|| not_found(&name))?;
+    Ok(Json(info(oid, &d)))
+}
+
+fn not_found(name: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("dataset \"{name}\" is not registered"),
+    )
+}
+
+/// Registers a dataset (201), or replaces the one of the same name (200).
+/// Nothing changes when it cannot be loaded (422) or lies outside the data
+/// roots (403).
+#[utoipa::path(post, path = "/api/datasets", tag = "datasets", request_body = RegisterRequest,
+    responses((status = 201, body = DatasetInfo), (status = 200, body = DatasetInfo),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn register(
+    State(api): State<ApiState>,
+    ApiJson(request): ApiJson<RegisterRequest>,
+) -> Result<(StatusCode, Json<DatasetInfo>), ApiError> {
+    let options = request.options.unwrap_or_default();
+    let spec = DatasetSpec {
+        name: request.name,
+        path: PathBuf::from(request.path),
+        format: request.format,
+        header: options.header,
+        delimiter: options.delimiter,
+    };
+    let config = spec
+        .validate(&api.base)
+        .map_err(|e| unprocessable(e.to_string(), Vec::new()))?;
+    crate::datasets::roots::check(&config.path, &api.data_roots)
+        .map_err(|e| ApiError::new(StatusCode::FORBIDDEN, "outside_data_roots", e.to_string()))?;
+    let _changing = api.changes.lock().await;
+    let dataset = Dataset::load(api.engine.template(), config, Origin::Api)
+        .await
+        .map_err(|e| unprocessable(e.to_string(), vec![failure(e)]))?;
+    let name = dataset.config.name.clone();
+    let replaced = api.engine.registry().insert(dataset);
+    tracing::info!(dataset = %name, replaced, "dataset registered over HTTP");
+    let (oid, d) = api
+        .engine
+        .registry()
+        .dataset(&name)
+        .ok_or_else(|| not_found(&name))?;
+    let status = if replaced {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(info(oid, &d))))
+}
+
+/// Removes a dataset (204), or 404.
+#[utoipa::path(delete, path = "/api/datasets/{name}", tag = "datasets",
+    params(("name" = String, Path, description = "The dataset's name")),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn remove(
+    State(api): State<ApiState>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let _changing = api.changes.lock().await;
+    if api.engine.registry().unregister(&name) {
+        tracing::info!(dataset = %name, "dataset removed over HTTP");
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(not_found(&name))
+    }
+}
+
+/// Re-reads the configuration file's datasets and the files behind every
+/// dataset; datasets registered over HTTP stay. All or nothing: on any
+/// failure (422) the previous datasets stay served.
+#[utoipa::path(post, path = "/api/reload", tag = "datasets",
+    responses((status = 200, body = ReloadAnswer), (status = 422, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn reload(State(api): State<ApiState>) -> Result<Json<ReloadAnswer>, ApiError> {
+    let result = reload_all(&api).await;
+    crate::metrics::reload(if result.is_ok() { "ok" } else { "failed" });
+    result
+}
+
+async fn reload_all(api: &ApiState) -> Result<Json<ReloadAnswer>, ApiError> {
+    let _changing = api.changes.lock().await;
+    let configured = match &api.source {
+        Some(path) => {
+            Config::load(path, &Overrides::default())
+                .map_err(|e| unprocessable(e.to_string(), Vec::new()))?
+                .datasets
+        }
+        None => api.initial_datasets.clone(),
+    };
+    let registry = api.engine.registry();
+    let kept = registry
+        .list()
+        .into_iter()
+        .filter(|d| d.origin == Origin::Api && !configured.iter().any(|c| c.name == d.config.name))
+        .collect::<Vec<_>>();
+    let wanted: Vec<_> = configured
+        .into_iter()
+        .map(|c| (c, Origin::Config))
+        .chain(kept.into_iter().map(|d| (d.config, Origin::Api)))
+        .collect();
+    let mut loaded = Vec::new();
+    let mut failures = Vec::new();
+    for (config, origin) in wanted {
+        match Dataset::load(api.engine.template(), config, origin).await {
+            Ok(d) => loaded.push(d),
+            Err(e) => failures.push(failure(e)),
+        }
+    }
+    if !failures.is_empty() {
+        let names: Vec<&str> = failures.iter().map(|f| f.name.as_str()).collect();
+        tracing::warn!(failed = ?names, "reload failed; the previous datasets stay served");
+        return Err(unprocessable(
+            format!(
+                "reload failed, nothing changed: {} dataset(s) could not be loaded",
+                failures.len()
+            ),
+            failures,
+        ));
+    }
+    let names = loaded.iter().map(|d| d.config.name.clone()).collect();
+    registry.replace_all(loaded);
+    tracing::info!("datasets reloaded");
+    Ok(Json(ReloadAnswer { datasets: names }))
+}
