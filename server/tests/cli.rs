@@ -233,6 +233,12 @@ fn the_environment_overrides_the_file_and_flags_override_both() {
             "server.pgwire.startup_timeout",
         ),
         ("DATAPRESS_HTTP_LISTEN", "nowhere", "server.http.listen"),
+        // Off loopback the HTTP API needs a token and TLS.
+        (
+            "DATAPRESS_HTTP_LISTEN",
+            "0.0.0.0:0",
+            "server.http.bearer_token",
+        ),
     ] {
         let (code, stderr) = check(&[(var, value)], &[]);
         assert_eq!(code, 2, "{var}: {stderr}");
@@ -241,6 +247,13 @@ fn the_environment_overrides_the_file_and_flags_override_both() {
             "{var}: expected {setting} in {stderr}"
         );
     }
+    let public_with_token = [
+        ("DATAPRESS_HTTP_LISTEN", "0.0.0.0:0"),
+        ("DATAPRESS_HTTP_TOKEN", "t"),
+    ];
+    let (code, stderr) = check(&public_with_token, &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("server.http.tls_cert"), "{stderr}");
     // A flag overrides the environment, which overrides the file.
     let env_listen = [("DATAPRESS_PGWIRE_LISTEN", "0.0.0.0")];
     assert_eq!(check(&env_listen, &["--pgwire-listen", "127.0.0.1"]).0, 0);

@@ -50,9 +50,11 @@ pub struct ColumnInfo {
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// The table name: letters, digits and `_`, at most 63.
+    #[schema(pattern = "^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
     pub name: String,
     /// A file, directory or glob inside `data_roots`; relative paths are
     /// taken from the configuration file's directory.
+    #[schema(min_length = 1)]
     pub path: String,
     /// `parquet`, `csv`, `json` or `arrow`; from the extension when absent.
     pub format: Option<String>,

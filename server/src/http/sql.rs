@@ -39,12 +39,23 @@ use crate::sql::statements::{self, Statement};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SqlRequest {
-    /// One read-only statement; `$1`, `$2`… refer to `params`.
+    /// One read-only statement; `$1`, `$2`… refer to `params`. An empty
+    /// one answers no columns and no rows, as in PostgreSQL.
     pub sql: String,
     /// Parameter values: JSON null, booleans, numbers and strings, each taken
     /// as the type its use in the statement gives it.
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(schema_with = params_schema)]
     pub params: Option<Vec<serde_json::Value>>,
+}
+
+/// `params`: null, or an array of nulls, booleans, numbers and strings.
+fn params_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    let scalar = SchemaType::from_iter([Type::Null, Type::Boolean, Type::Number, Type::String]);
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(ObjectBuilder::new().schema_type(scalar))
+        .build()
 }
 
 /// The formats an answer can take.
@@ -146,7 +157,14 @@ async fn start(api: &ApiState, request: &SqlRequest) -> Result<Running, (&'stati
     let mut pieces = statements::split(&request.sql).map_err(|e| ("refused", e))?;
     let piece = match pieces.len() {
         1 => pieces.remove(0),
-        0 => return Err(("refused", PgError::syntax("no statement to run"))),
+        // PostgreSQL answers an empty query with no columns and no rows.
+        0 if request.params.as_ref().is_none_or(Vec::is_empty) => return Ok(empty_answer(api)),
+        0 => {
+            return Err((
+                "refused",
+                PgError::protocol("an empty query takes no parameters"),
+            ))
+        }
         _ => {
             return Err((
                 "refused",
@@ -203,6 +221,20 @@ async fn start(api: &ApiState, request: &SqlRequest) -> Result<Running, (&'stati
         encoder,
         deadline,
     })
+}
+
+fn empty_answer(api: &ApiState) -> Running {
+    let schema: SchemaRef = Arc::new(Schema::empty());
+    let stream = datafusion::physical_plan::EmptyRecordBatchStream::new(Arc::clone(&schema));
+    Running {
+        stream: Box::pin(stream),
+        encoder: ResultEncoder::new(&schema, &[], &[], Default::default()),
+        schema,
+        names: Vec::new(),
+        deadline: api
+            .statement_timeout
+            .map(|d| tokio::time::Instant::now() + d),
+    }
 }
 
 async fn with_deadline<T>(
@@ -270,7 +302,12 @@ fn scalar(value: &serde_json::Value, target: Option<&DataType>) -> Result<Scalar
             None => ScalarValue::Float64(n.as_f64()),
         },
         Value::String(s) => ScalarValue::Utf8(Some(s.clone())),
-        Value::Array(_) | Value::Object(_) => ScalarValue::Utf8(Some(value.to_string())),
+        Value::Array(_) | Value::Object(_) => {
+            return Err(PgError::new(
+                sqlstate::INVALID_PARAMETER_VALUE,
+                "a parameter is null, a boolean, a number or a string",
+            ))
+        }
     };
     match target {
         Some(t) if t != &value.data_type() && !value.is_null() => value.cast_to(t).map_err(|_| {
