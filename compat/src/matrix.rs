@@ -8,6 +8,7 @@ use crate::clients::{
     cell_text, raw::RawProtocol, sqlx_pool::SqlxPool, tokio_pg, Client, Conn, Outcome, Step,
 };
 use crate::harness::data::Datasets;
+use crate::harness::live::DatasetControl;
 use crate::harness::oracle::Oracle;
 use crate::harness::ours::{Ours, OursKind};
 use crate::harness::tls::TlsMaterial;
@@ -97,6 +98,8 @@ pub struct World {
     trusted: Ours,
     loopback: ByMethod,
     public: ByMethod,
+    /// The file datasets registered mid-case read (the `accidents` sample).
+    live_source: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -107,7 +110,14 @@ impl World {
         let tls = TlsMaterial::generate(dir.path())?;
         let datasets = Datasets::create(dir.path())?;
         let oracle = Oracle::start(&datasets, &tls).await?;
+        let live_source = datasets
+            .files
+            .iter()
+            .find(|d| d.name == "accidents")
+            .map(|d| d.path.clone())
+            .ok_or_else(|| anyhow::anyhow!("no accidents dataset"))?;
         Ok(World {
+            live_source,
             trusted: Ours::start(OursKind::LoopbackNoPassword, &datasets, &tls, dir.path()).await?,
             loopback: ByMethod::start(OursKind::Password, &datasets, &tls, dir.path()).await?,
             public: ByMethod::start(OursKind::Public, &datasets, &tls, dir.path()).await?,
@@ -118,7 +128,30 @@ impl World {
     }
 
     fn target(&self, port: u16, user: &str, password: Option<&str>, tls: TlsMode) -> Target {
+        let datasets = if port == self.oracle.port {
+            DatasetControl::PostgreSQL {
+                admin: format!("host=127.0.0.1 port={port} user=postgres dbname=datapress"),
+            }
+        } else {
+            let ours = [
+                &self.trusted,
+                &self.loopback.cleartext,
+                &self.loopback.md5,
+                &self.loopback.scram,
+            ]
+            .into_iter()
+            .chain([&self.public.cleartext, &self.public.md5, &self.public.scram])
+            .find(|o| o.port == port);
+            match ours.and_then(|o| o.server.http_addr()) {
+                Some(http) => DatasetControl::DataPress {
+                    http,
+                    source: self.live_source.clone(),
+                },
+                None => DatasetControl::None,
+            }
+        };
         Target {
+            datasets,
             host: "127.0.0.1".into(),
             port,
             user: user.into(),
@@ -258,9 +291,13 @@ async fn run_case(client: &dyn Client, target: &Target, case: &Case) -> Vec<Outc
         Ok(mut conn) => {
             outcomes.push(Outcome::Done);
             for (i, step) in case.steps.iter().enumerate() {
-                let outcome = match resolve(conn.as_mut(), step, i + 1, &case.lookups).await {
-                    Ok(step) => conn.run(&step).await,
+                let changed = change_before(target, case, i + 1).await;
+                let outcome = match changed {
                     Err(failed) => failed,
+                    Ok(()) => match resolve(conn.as_mut(), step, i + 1, &case.lookups).await {
+                        Ok(step) => conn.run(&step).await,
+                        Err(failed) => failed,
+                    },
                 };
                 outcomes.push(outcome);
             }
@@ -271,6 +308,19 @@ async fn run_case(client: &dyn Client, target: &Target, case: &Case) -> Vec<Outc
         .enumerate()
         .map(|(i, o)| case.compare.project(i, o))
         .collect()
+}
+
+/// Applies the case's dataset changes due before step `number` on the
+/// target's server; a change that fails is a harness failure.
+async fn change_before(target: &Target, case: &Case, number: usize) -> Result<(), Outcome> {
+    for change in case.changes.iter().filter(|c| c.before_step == number) {
+        target
+            .datasets
+            .apply(change)
+            .await
+            .map_err(|why| Outcome::HarnessFailure(format!("changing the datasets: {why}")))?;
+    }
+    Ok(())
 }
 
 /// Step `number` with the parameters `lookups` give it, each looked up on
@@ -426,7 +476,16 @@ fn short(o: &impl Serialize) -> String {
 
 /// Runs the whole matrix.
 pub async fn run() -> anyhow::Result<Vec<ClientRow>> {
-    let scenarios = scenarios::all()?;
+    // COMPAT_SCENARIO=catalog runs only the scenarios whose name contains that text.
+    let scenario_filter = std::env::var("COMPAT_SCENARIO").ok();
+    let scenarios: Vec<_> = scenarios::all()?
+        .into_iter()
+        .filter(|s| {
+            scenario_filter
+                .as_ref()
+                .is_none_or(|f| s.name.contains(f.as_str()))
+        })
+        .collect();
     let world = World::start().await?;
     let mut rows = Vec::new();
     // COMPAT_CLIENT=pgjdbc runs only the clients whose name contains that text.

@@ -430,6 +430,7 @@ mod tests {
             dbname: "d".into(),
             tls: TlsMode::Disable,
             ca_file: PathBuf::from("/nonexistent"),
+            datasets: crate::harness::live::DatasetControl::None,
         };
         match crashing.connect(&target).await {
             Err(Outcome::HarnessFailure(_)) => {}

@@ -3,6 +3,7 @@
 
 pub mod data;
 pub mod docker;
+pub mod live;
 pub mod oracle;
 pub mod ours;
 pub mod tls;
@@ -46,6 +47,8 @@ pub struct Target {
     pub tls: TlsMode,
     /// The test CA certificate (PEM file).
     pub ca_file: std::path::PathBuf,
+    /// How the harness changes this server's datasets mid-case.
+    pub datasets: live::DatasetControl,
 }
 
 /// The password every test role has on both servers.

@@ -48,8 +48,14 @@ impl Ours {
             OursKind::Password(method) => with_password("127.0.0.1", method),
             OursKind::Public(method) => with_password("0.0.0.0", method),
         };
+        // The datasets' directories: the live datasets scenario registers their files.
+        let roots: Vec<_> = datasets
+            .files
+            .iter()
+            .filter_map(|d| d.path.parent())
+            .collect();
         let mut toml = format!(
-            "[server.http]\nlisten = \"127.0.0.1:0\"\n[server.pgwire]\nenabled = true\nport = 0\nusername = \"datapress\"\n{pgwire}\n"
+            "[server]\ndata_roots = {roots:?}\n[server.http]\nlisten = \"127.0.0.1:0\"\n[server.pgwire]\nenabled = true\nport = 0\nusername = \"datapress\"\n{pgwire}\n"
         );
         for d in &datasets.files {
             toml.push_str(&format!(

@@ -7,6 +7,7 @@ pub mod bi_profiles;
 pub mod catalog;
 pub mod errors;
 pub mod extended;
+pub mod live_datasets;
 pub mod pooling;
 pub mod tls;
 pub mod types;
@@ -91,6 +92,21 @@ pub struct Case {
     pub clients: Option<Vec<String>>,
     /// Step parameters looked up on the server in use.
     pub lookups: Vec<Lookup>,
+    /// What the harness changes on the server in use between steps.
+    pub changes: Vec<Change>,
+}
+
+/// A dataset made to appear or vanish by the harness, not the client, just
+/// before a step: over DataPress's HTTP API, and on PostgreSQL as another
+/// session's `CREATE TABLE` (a copy of `accidents`) or `DROP TABLE`.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// The step it comes before, numbered from 1.
+    pub before_step: usize,
+    /// The table.
+    pub table: &'static str,
+    /// Whether it appears (or vanishes).
+    pub present: bool,
 }
 
 impl Case {
@@ -103,6 +119,7 @@ impl Case {
             compare: Compare::Exact,
             clients: None,
             lookups: Vec::new(),
+            changes: Vec::new(),
         }
     }
 
@@ -157,6 +174,10 @@ pub fn all() -> anyhow::Result<Vec<Scenario>> {
         Scenario {
             name: "analysis",
             cases: analysis::cases(),
+        },
+        Scenario {
+            name: "live datasets",
+            cases: live_datasets::cases(),
         },
         Scenario {
             name: "bi-profiles",

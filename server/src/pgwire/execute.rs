@@ -110,6 +110,7 @@ impl Session {
         statement: Option<Statement>,
         declared: Vec<u32>,
     ) -> Result<Prepared, PgError> {
+        let generation = self.registry.generation();
         let (plan, shape) = match &statement {
             Some(Statement::Query(query)) => {
                 let (plan, shape) = self.plan_query(query).await?;
@@ -172,6 +173,7 @@ impl Session {
             param_oids,
             shape,
             reusable,
+            generation,
         };
         if prepared.shape.is_none() {
             prepared.shape = self.statement_shape(&prepared);

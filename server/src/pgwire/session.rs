@@ -103,6 +103,9 @@ pub struct Prepared {
     pub shape: Option<Shape>,
     /// The plans that may be reused across executions.
     pub reusable: Reusable,
+    /// The registry generation it was planned at: a later Bind replans it
+    /// when datasets changed since, so no plan reads a replaced or removed one.
+    pub generation: u64,
 }
 
 impl Prepared {
@@ -313,7 +316,7 @@ impl Session {
                 let name = parse.name.unwrap_or_default();
                 self.parse(name, &parse.query, parse.type_oids).await
             }
-            Frontend::Bind(bind) => self.bind(bind),
+            Frontend::Bind(bind) => self.bind(bind).await,
             Frontend::Describe(d) => self.describe(d.target_type, &d.name.unwrap_or_default()),
             Frontend::Execute(e) => {
                 self.execute_portal(&e.name.unwrap_or_default(), e.max_rows)
@@ -454,6 +457,42 @@ impl Session {
         Ok(prepared)
     }
 
+    /// `prepared`, planned again if the datasets changed since it was
+    /// planned (as PostgreSQL replans a cached plan whose tables changed): a
+    /// removed dataset is 42P01, a result of other columns 0A000.
+    async fn revalidated(
+        &mut self,
+        name: &str,
+        prepared: Arc<Prepared>,
+    ) -> Result<Arc<Prepared>, PgError> {
+        if prepared.plan.is_none() || prepared.generation == self.registry.generation() {
+            return Ok(prepared);
+        }
+        let fresh = self
+            .prepare(prepared.statement.clone(), prepared.declared.clone())
+            .await?;
+        let columns = |shape: &Option<Shape>| {
+            shape.as_ref().map(|s| {
+                let types: Vec<DataType> = s
+                    .schema
+                    .fields()
+                    .iter()
+                    .map(|f| f.data_type().clone())
+                    .collect();
+                (s.names.clone(), types)
+            })
+        };
+        if columns(&fresh.shape) != columns(&prepared.shape) {
+            return Err(PgError::new(
+                sqlstate::FEATURE_NOT_SUPPORTED,
+                "cached plan must not change result type",
+            ));
+        }
+        let fresh = Arc::new(fresh);
+        self.statements.insert(name.to_string(), Arc::clone(&fresh));
+        Ok(fresh)
+    }
+
     fn check_failed_transaction(&self, statement: &Statement) -> Result<(), PgError> {
         if self.transaction == Transaction::Failed && !statement.allowed_in_failed_transaction() {
             return Err(PgError::new(
@@ -492,7 +531,7 @@ impl Session {
         Ok(())
     }
 
-    fn bind(&mut self, message: Bind) -> Result<(), Failure> {
+    async fn bind(&mut self, message: Bind) -> Result<(), Failure> {
         let portal_name = message.portal_name.unwrap_or_default();
         let statement = message.statement_name.unwrap_or_default();
         let statement = statement.as_str();
@@ -508,6 +547,7 @@ impl Session {
         if let Some(s) = &prepared.statement {
             self.check_failed_transaction(s)?;
         }
+        let prepared = self.revalidated(statement, prepared).await?;
         let expected = prepared.inferred.len().max(prepared.declared.len());
         if values.len() != expected {
             return Err(PgError::protocol(format!(

@@ -26,7 +26,7 @@ pub struct Live {
 
 /// Ten trips; `trips2.csv` has the same columns and three rows.
 const TRIPS: &str = "trip_id,city,fare\n1,Lyon,9.5\n2,Paris,28\n3,Paris,6.2\n4,Lyon,17.4\n5,Nice,13.1\n6,Paris,49.9\n7,Lyon,5.8\n8,Nice,31\n9,Paris,11.3\n10,Lyon,21.7\n";
-const TRIPS2: &str = "trip_id,city,fare\n1,Rome,1\n2,Rome,2\n3,Oslo,3\n";
+const TRIPS2: &str = "trip_id,city,fare\n1,Rome,1.5\n2,Rome,2.5\n3,Oslo,3.5\n";
 
 /// The `[[datasets]]` entry of the sample.
 pub fn accidents_entry() -> String {
@@ -686,4 +686,29 @@ async fn registrations_racing_sessions_fail_nothing_but_removed_names() {
     }
     let client = live.connect().await;
     assert_eq!(count(&client, "accidents").await, Ok(5000));
+}
+
+/// A statement prepared before a dataset changed is planned again at its
+/// next Bind, as PostgreSQL replans: it reads the new files, a removed
+/// dataset is 42P01, and a result of other columns is 0A000.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prepared_statements_never_read_a_replaced_or_removed_dataset() {
+    let live = Live::start("", "").await;
+    let client = live.connect().await;
+    assert_eq!(live.register("trips", "trips.csv").await, 201);
+    let count = client.prepare("SELECT count(*) FROM trips").await.unwrap();
+    let star = client.prepare("SELECT * FROM trips").await.unwrap();
+    let counted = |rows: Vec<tokio_postgres::Row>| rows[0].get::<_, i64>(0);
+    assert_eq!(counted(client.query(&count, &[]).await.unwrap()), 10);
+    assert_eq!(live.register("trips", "trips2.csv").await, 200);
+    assert_eq!(counted(client.query(&count, &[]).await.unwrap()), 3);
+    assert_eq!(client.query(&star, &[]).await.unwrap().len(), 3);
+    std::fs::write(live.dir.path().join("data/other.csv"), "x\n1\n").unwrap();
+    assert_eq!(live.register("trips", "other.csv").await, 200);
+    let e = client.query(&star, &[]).await.unwrap_err();
+    assert_eq!(e.code().map(|c| c.code()), Some("0A000"), "{e}");
+    assert_eq!(counted(client.query(&count, &[]).await.unwrap()), 1);
+    assert_eq!(live.delete("trips").await, 204);
+    let e = client.query(&count, &[]).await.unwrap_err();
+    assert_eq!(e.code().map(|c| c.code()), Some("42P01"), "{e}");
 }
