@@ -42,7 +42,7 @@ impl Server {
         let engine = Arc::new(Engine::new(Registry::new(), None)?);
         engine.load_datasets(&config.datasets).await?;
         for d in engine.registry().list() {
-            tracing::info!(dataset = %d.config.name, path = %d.config.path.display(), format = d.config.format.name(), "dataset registered");
+            tracing::info!(dataset = %d.config.name, path = %d.config.path.display(), format = d.config.format.name(), files = d.files, "dataset registered");
         }
         #[cfg(feature = "pgwire")]
         let pgwire = if config.pgwire.enabled {

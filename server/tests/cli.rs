@@ -344,3 +344,26 @@ fn the_password_from_the_environment_works_and_is_never_logged() {
     assert!(logs.lines().count() > 3, "trace logging was on: {logs}");
     assert!(!logs.contains(SECRET), "the password was logged");
 }
+
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let quickstart = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/quickstart.toml");
+    let (code, stderr) = datapress(&[
+        "--log-format",
+        "json",
+        "check-config",
+        "--config",
+        &quickstart.to_string_lossy(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        let value: serde_json::Value = serde_json::from_str(line).expect("a JSON log line");
+        assert!(value["level"].is_string(), "{line}");
+    }
+    assert!(
+        stderr.contains("\"dataset\":\"accidents\"") && stderr.contains("\"files\":1"),
+        "the dataset line names its file count: {stderr}"
+    );
+}

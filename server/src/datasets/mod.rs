@@ -20,6 +20,7 @@ use datafusion::datasource::listing::{
 };
 use datafusion::datasource::TableProvider;
 use datafusion::error::DataFusionError;
+use futures::StreamExt;
 
 use crate::config::{DatasetConfig, DatasetFormat};
 use unsigned_widening::{widen_schema, WidenedTable};
@@ -65,6 +66,8 @@ pub struct Dataset {
     pub origin: Origin,
     /// The table DataFusion scans.
     pub table: Arc<dyn TableProvider>,
+    /// How many files it read when it was loaded.
+    pub files: usize,
 }
 
 impl Dataset {
@@ -74,7 +77,7 @@ impl Dataset {
         config: DatasetConfig,
         origin: Origin,
     ) -> Result<Dataset, DatasetError> {
-        let table = load_table(state, &config).await.map_err(|e| DatasetError {
+        let (table, files) = load_table(state, &config).await.map_err(|e| DatasetError {
             name: config.name.clone(),
             path: config.path.display().to_string(),
             message: e,
@@ -83,6 +86,7 @@ impl Dataset {
             config,
             origin,
             table,
+            files,
         })
     }
 }
@@ -225,10 +229,11 @@ fn preferred_oid(name: &str) -> u32 {
     FIRST_USER_OID + (hash % 1_000_000) * 4
 }
 
+/// The table behind `config` and the number of files it lists now.
 async fn load_table(
     state: &dyn Session,
     config: &DatasetConfig,
-) -> Result<Arc<dyn TableProvider>, String> {
+) -> Result<(Arc<dyn TableProvider>, usize), String> {
     let path = config.path.to_string_lossy().to_string();
     let is_glob = path.contains(['*', '?', '[']);
     if !is_glob && !config.path.exists() {
@@ -259,6 +264,16 @@ async fn load_table(
         path.clone()
     };
     let url = ListingTableUrl::parse(&url_text).map_err(|e| e.to_string())?;
+    let store = state
+        .runtime_env()
+        .object_store(&url)
+        .map_err(|e| describe(&e))?;
+    let files = url
+        .list_all_files(state, store.as_ref(), extension)
+        .await
+        .map_err(|e| describe(&e))?
+        .count()
+        .await;
     let options = ListingOptions::new(format).with_file_extension(extension);
     let schema = options
         .infer_schema(state, &url)
@@ -278,10 +293,11 @@ async fn load_table(
         .with_listing_options(options)
         .with_schema(schema);
     let table = ListingTable::try_new(table_config).map_err(|e| describe(&e))?;
-    Ok(match widened {
+    let table: Arc<dyn TableProvider> = match widened {
         Some(w) if !cast_while_scanning => Arc::new(WidenedTable::new(Arc::new(table), w)),
         _ => Arc::new(table),
-    })
+    };
+    Ok((table, files))
 }
 
 fn describe(e: &DataFusionError) -> String {

@@ -24,6 +24,8 @@ pub struct DatasetInfo {
     pub path: String,
     /// `parquet`, `csv`, `json` or `arrow`.
     pub format: String,
+    /// How many files it read when it was (re)loaded.
+    pub files: usize,
     /// `config` (the configuration file) or `api` (registered over HTTP).
     pub origin: String,
     /// The table's OID (`pg_class.oid`); a name keeps it across replace and reload.
@@ -85,6 +87,7 @@ fn info(oid: u32, d: &Dataset) -> DatasetInfo {
         name: d.config.name.clone(),
         path: d.config.path.display().to_string(),
         format: d.config.format.name().to_string(),
+        files: d.files,
         origin: d.origin.name().to_string(),
         oid,
         columns: schema
