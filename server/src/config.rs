@@ -59,6 +59,9 @@ struct RawConfig {
 struct RawServer {
     backend: Option<String>,
     shutdown_grace: Option<String>,
+    memory_limit: Option<String>,
+    spill_dir: Option<PathBuf>,
+    max_spill: Option<String>,
     #[serde(default)]
     data_roots: Vec<PathBuf>,
     #[serde(default)]
@@ -94,6 +97,7 @@ struct RawPgwire {
     statement_timeout: Option<String>,
     startup_timeout: Option<String>,
     max_message_size: Option<usize>,
+    client_write_timeout: Option<String>,
 }
 
 /// One dataset as written: a `[[datasets]]` entry, or the body of an HTTP
@@ -130,6 +134,59 @@ pub struct Config {
     pub base: PathBuf,
     /// The file the configuration was loaded from, which a reload re-reads.
     pub source: Option<PathBuf>,
+    /// Query execution memory and spilling.
+    pub memory: MemoryConfig,
+}
+
+/// `memory_limit`, `spill_dir` and `max_spill` of `[server]`.
+#[derive(Debug, Clone)]
+pub struct MemoryConfig {
+    /// Bytes all running queries may hold together; beyond, sorts, joins and
+    /// aggregates spill, and what cannot spill fails with 53200.
+    pub limit: usize,
+    /// Where spill files go (default: the system's temporary directory).
+    pub spill_dir: Option<PathBuf>,
+    /// The most bytes spill files may take together.
+    pub max_spill: Option<u64>,
+}
+
+/// Half of the machine's memory (`/proc/meminfo`), or 2 GiB where that cannot be read.
+fn default_memory_limit() -> usize {
+    let total_kib = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+            line.split_whitespace().nth(1)?.parse::<usize>().ok()
+        });
+    total_kib.map_or(2 << 30, |kib| kib * 1024 / 2)
+}
+
+/// A size like `256MB`, `2GiB`, `512kB` or a number of bytes (1 kB = 1024 bytes, as in PostgreSQL).
+fn parse_size(setting: &'static str, text: &str) -> Result<u64, ConfigError> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| invalid(setting, format!("{text:?} is not a size like \"256MB\"")))?;
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" | "kib" => 1 << 10,
+        "mb" | "mib" => 1 << 20,
+        "gb" | "gib" => 1 << 30,
+        "tb" | "tib" => 1 << 40,
+        other => {
+            return Err(invalid(
+                setting,
+                format!("unknown unit {other:?} (use kB, MB, GB or TB)"),
+            ))
+        }
+    };
+    number
+        .checked_mul(scale)
+        .ok_or_else(|| invalid(setting, format!("{text:?} is too large")))
 }
 
 /// `[server.http]`, validated.
@@ -205,6 +262,8 @@ pub struct PgwireConfig {
     pub startup_timeout: Duration,
     /// Messages longer than this are a protocol violation (08P01).
     pub max_message_size: usize,
+    /// A client that reads nothing of its results for this long is dropped.
+    pub client_write_timeout: Duration,
 }
 
 impl PgwireConfig {
@@ -476,6 +535,11 @@ impl Config {
             .map(|s| parse_duration("server.pgwire.startup_timeout", &s))
             .transpose()?
             .unwrap_or(Duration::from_secs(10));
+        let client_write_timeout = p
+            .client_write_timeout
+            .map(|s| parse_duration("server.pgwire.client_write_timeout", &s))
+            .transpose()?
+            .unwrap_or(Duration::from_secs(60));
         let pgwire = PgwireConfig {
             enabled,
             listen,
@@ -493,8 +557,21 @@ impl Config {
             max_message_size: env_parsed("DATAPRESS_PGWIRE_MAX_MESSAGE_SIZE")?
                 .or(p.max_message_size)
                 .unwrap_or(64 << 20),
+            client_write_timeout,
         };
         let http = validate_http(raw.server.http, overrides, &resolve)?;
+        let memory = MemoryConfig {
+            limit: match env("DATAPRESS_MEMORY_LIMIT").or(raw.server.memory_limit) {
+                Some(text) => parse_size("server.memory_limit", &text)? as usize,
+                None => default_memory_limit(),
+            },
+            spill_dir: raw.server.spill_dir.map(&resolve),
+            max_spill: raw
+                .server
+                .max_spill
+                .map(|text| parse_size("server.max_spill", &text))
+                .transpose()?,
+        };
         let shutdown_grace = match env("DATAPRESS_SHUTDOWN_GRACE").or(raw.server.shutdown_grace) {
             Some(text) => parse_duration("server.shutdown_grace", &text)?,
             None => Duration::from_secs(30),
@@ -522,6 +599,7 @@ impl Config {
             shutdown_grace,
             base: base.to_path_buf(),
             source: None,
+            memory,
         })
     }
 }

@@ -5,14 +5,17 @@ use std::sync::Arc;
 
 use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemoryCatalogProviderList};
 use datafusion::execution::context::SessionState;
+use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
+use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::execution::SessionStateDefaults;
 use datafusion::prelude::SessionConfig;
+use std::num::NonZeroUsize;
 
 use crate::catalog::catalog_functions::catalog_functions;
 use crate::catalog::functions::{session_functions, SessionInfo};
-use crate::config::DatasetConfig;
+use crate::config::{DatasetConfig, MemoryConfig};
 use crate::datasets::{DatasetError, DatasetSchema, Origin, Registry};
 use crate::dialect::analyzer::text_cast::CastsToPgText;
 
@@ -41,10 +44,12 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// An engine over `registry`. `memory_limit` bounds query execution memory (bytes).
+    /// An engine over `registry`; `memory` bounds what running queries hold
+    /// together (a fair share each for sorts, joins and aggregates, which
+    /// spill beyond it).
     pub fn new(
         registry: Arc<Registry>,
-        memory_limit: Option<usize>,
+        memory: &MemoryConfig,
     ) -> datafusion::error::Result<Engine> {
         let mut config = SessionConfig::new()
             .with_default_catalog_and_schema(CATALOG, "public")
@@ -54,10 +59,20 @@ impl Engine {
         config.options_mut().sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
         // `now()` is a timestamptz in PG: an instant, shown in the session's TimeZone.
         config.options_mut().execution.time_zone = Some("+00:00".into());
-        let mut runtime = RuntimeEnvBuilder::new();
-        if let Some(limit) = memory_limit {
-            runtime = runtime.with_memory_limit(limit, 1.0);
+        let pool = TrackConsumersPool::new(
+            FairSpillPool::new(memory.limit),
+            NonZeroUsize::new(3).expect("non-zero"),
+        );
+        let mut spill = DiskManagerBuilder::default();
+        if let Some(dir) = &memory.spill_dir {
+            spill = spill.with_mode(DiskManagerMode::Directories(vec![dir.clone()]));
         }
+        if let Some(max) = memory.max_spill {
+            spill = spill.with_max_temp_directory_size(max);
+        }
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(pool))
+            .with_disk_manager_builder(spill);
         let catalog = MemoryCatalogProvider::new();
         catalog.register_schema(
             "public",

@@ -177,10 +177,10 @@ impl PgError {
             }
             DataFusionError::Plan(msg) => from_message(msg, sqlstate::SYNTAX_ERROR),
             DataFusionError::NotImplemented(msg) => PgError::unsupported(clean(msg)),
-            DataFusionError::ResourcesExhausted(msg) => PgError::new(
-                sqlstate::OUT_OF_MEMORY,
-                format!("out of memory: {}", clean(msg)),
-            ),
+            DataFusionError::ResourcesExhausted(msg) => PgError {
+                detail: Some(clean(msg)),
+                ..PgError::new(sqlstate::OUT_OF_MEMORY, "out of memory")
+            },
             DataFusionError::Execution(msg) => from_message(msg, sqlstate::DATA_EXCEPTION),
             DataFusionError::ExecutionJoin(e) => {
                 PgError::new(sqlstate::INTERNAL_ERROR, e.to_string())

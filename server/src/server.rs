@@ -39,7 +39,7 @@ impl Server {
     /// Loads the datasets and starts the enabled endpoints, logging what listens where.
     pub async fn start(config: &Config) -> Result<Server, StartError> {
         crate::metrics::install();
-        let engine = Arc::new(Engine::new(Registry::new(), None)?);
+        let engine = Arc::new(Engine::new(Registry::new(), &config.memory)?);
         engine.load_datasets(&config.datasets).await?;
         for d in engine.registry().list() {
             tracing::info!(dataset = %d.config.name, path = %d.config.path.display(), format = d.config.format.name(), files = d.files, "dataset registered");

@@ -433,7 +433,9 @@ impl Session {
             }
             sent += take;
             if self.conn.out().len() >= FLUSH_AT {
-                self.flush().await?;
+                // Blocked on a client that stopped reading, the statement
+                // still ends on cancel or statement_timeout.
+                guard.run(self.flush()).await??;
             }
         }
     }
@@ -546,7 +548,7 @@ impl Session {
                 .map_err(|e| PgError::new(sqlstate::INTERNAL_ERROR, e.to_string()))?;
             rows += batch.num_rows() as u64;
             if self.conn.out().len() >= FLUSH_AT {
-                self.flush().await?;
+                guard.run(self.flush()).await??;
             }
         }
         writer.finish(self.conn.out());

@@ -196,6 +196,7 @@ async fn serve(
         settings: std::sync::Mutex::new(settings),
     });
     Session::new(connection, engine, info, key, shutdown)
+        .with_write_timeout(ctx.config.client_write_timeout)
         .run()
         .await;
     tracing::debug!(%peer, "connection closed");

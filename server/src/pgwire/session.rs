@@ -152,6 +152,7 @@ pub struct Session {
     skipping: bool,
     reported: Vec<(String, String)>,
     shutdown: Shutdown,
+    write_timeout: std::time::Duration,
 }
 
 /// The two moments of a server shutdown a session watches.
@@ -195,7 +196,14 @@ impl Session {
             skipping: false,
             reported: Vec::new(),
             shutdown,
+            write_timeout: std::time::Duration::from_secs(60),
         }
+    }
+
+    /// The same session, dropping a client that reads nothing for `timeout`.
+    pub fn with_write_timeout(mut self, timeout: std::time::Duration) -> Session {
+        self.write_timeout = timeout;
+        self
     }
 
     /// Ends the session as PostgreSQL does on a fast shutdown: FATAL 57P01.
@@ -375,9 +383,20 @@ impl Session {
             .queue(Backend::ReadyForQuery(ReadyForQuery::new(status)));
     }
 
-    /// Writes everything buffered to the socket.
+    /// Writes everything buffered to the socket. A client that takes none
+    /// of it for `client_write_timeout` is dropped, freeing its statement.
     pub(super) async fn flush(&mut self) -> Result<(), Failure> {
-        Ok(self.conn.flush_out().await?)
+        match tokio::time::timeout(self.write_timeout, self.conn.flush_out()).await {
+            Ok(flushed) => Ok(flushed?),
+            Err(_) => {
+                tracing::info!(
+                    pid = self.key.pid,
+                    "the client read nothing for {:?}: connection dropped",
+                    self.write_timeout
+                );
+                Err(Failure::Disconnected)
+            }
+        }
     }
 
     /// Sends ParameterStatus for every reported setting that changed.

@@ -9,6 +9,7 @@ mod framing;
 mod http_api;
 mod plan_reuse;
 mod protocol;
+mod reliability;
 mod security;
 mod session;
 mod set_operations;
