@@ -9,6 +9,7 @@ pub mod encode;
 pub mod engine;
 pub mod errors;
 pub mod http;
+pub mod live;
 pub mod metrics;
 #[cfg(feature = "pgwire")]
 pub mod pgwire;

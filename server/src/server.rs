@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::datasets::{DatasetError, Registry};
 use crate::engine::Engine;
 use crate::http::{HttpListenError, HttpServer};
+use crate::live::LiveDatasets;
 
 /// Why the server did not start.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +31,7 @@ pub enum StartError {
 /// A running server.
 pub struct Server {
     engine: Arc<Engine>,
+    datasets: Arc<LiveDatasets>,
     http: Option<HttpServer>,
     #[cfg(feature = "pgwire")]
     pgwire: Option<crate::pgwire::PgServer>,
@@ -69,8 +71,9 @@ impl Server {
         if config.pgwire.enabled {
             tracing::warn!("server.pgwire.enabled = true, but this build has no `pgwire` feature: the PostgreSQL endpoint is not started");
         }
+        let datasets = Arc::new(LiveDatasets::new(Arc::clone(&engine), config));
         let http = if config.http.enabled {
-            let server = HttpServer::start(config, Arc::clone(&engine)).await?;
+            let server = HttpServer::start(config, Arc::clone(&datasets)).await?;
             tracing::info!(
                 listen = %server.local_addr(),
                 tls = if config.http.tls.is_some() { "on" } else { "off" },
@@ -84,6 +87,7 @@ impl Server {
         };
         Ok(Server {
             engine,
+            datasets,
             http,
             #[cfg(feature = "pgwire")]
             pgwire,
@@ -93,6 +97,11 @@ impl Server {
     /// The engine (and through it the dataset registry).
     pub fn engine(&self) -> &Arc<Engine> {
         &self.engine
+    }
+
+    /// The datasets, to change while the server runs (as the HTTP API does).
+    pub fn datasets(&self) -> &Arc<LiveDatasets> {
+        &self.datasets
     }
 
     /// The HTTP API's bound address, when it runs.

@@ -11,9 +11,10 @@ use utoipa::ToSchema;
 
 use super::errors::{ApiError, ApiJson, DatasetFailure, ErrorBody};
 use super::ApiState;
-use crate::config::{Config, DatasetSpec, Overrides};
-use crate::datasets::{Dataset, DatasetError, Origin};
+use crate::config::DatasetSpec;
+use crate::datasets::{Dataset, DatasetError};
 use crate::encode::types::pg_type_of;
+use crate::live::ChangeError;
 
 /// A registered dataset.
 #[derive(Debug, Serialize, ToSchema)]
@@ -107,26 +108,43 @@ fn info(oid: u32, d: &Dataset) -> DatasetInfo {
     }
 }
 
-fn failure(e: DatasetError) -> DatasetFailure {
+fn failure(e: &DatasetError) -> DatasetFailure {
     DatasetFailure {
-        name: e.name,
-        path: e.path,
-        message: e.message,
+        name: e.name.clone(),
+        path: e.path.clone(),
+        message: e.message.clone(),
     }
 }
 
-fn unprocessable(message: impl Into<String>, failures: Vec<DatasetFailure>) -> ApiError {
-    ApiError {
-        datasets: failures,
-        ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_dataset", message)
+/// The answer to a refused change.
+fn refused(e: ChangeError) -> ApiError {
+    match &e {
+        ChangeError::OutsideRoots(_) => {
+            ApiError::new(StatusCode::FORBIDDEN, "outside_data_roots", e.to_string())
+        }
+        ChangeError::NotFound(_) => {
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
+        }
+        ChangeError::Invalid(_) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_dataset",
+            e.to_string(),
+        ),
+        ChangeError::Load(failures) => ApiError {
+            datasets: failures.iter().map(failure).collect(),
+            ..ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_dataset",
+                e.to_string(),
+            )
+        },
     }
 }
-
 /// Lists the registered datasets.
 #[utoipa::path(get, path = "/api/datasets", tag = "datasets",
     responses((status = 200, body = [DatasetInfo]), (status = 401, body = ErrorBody)))]
 pub async fn list(State(api): State<ApiState>) -> Json<Vec<DatasetInfo>> {
-    let registry = api.engine.registry();
+    let registry = api.datasets.engine().registry();
     Json(
         registry
             .with_oids()
@@ -145,19 +163,12 @@ pub async fn show(
     Path(name): Path<String>,
 ) -> Result<Json<DatasetInfo>, ApiError> {
     let (oid, d) = api
-        .engine
+        .datasets
+        .engine()
         .registry()
         .dataset(&name)
-        .ok_or_else(|| not_found(&name))?;
+        .ok_or_else(|| refused(ChangeError::NotFound(name.clone())))?;
     Ok(Json(info(oid, &d)))
-}
-
-fn not_found(name: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        format!("dataset \"{name}\" is not registered"),
-    )
 }
 
 /// Registers a dataset (201), or replaces the one of the same name (200).
@@ -179,23 +190,14 @@ pub async fn register(
         header: options.header,
         delimiter: options.delimiter,
     };
-    let config = spec
-        .validate(&api.base)
-        .map_err(|e| unprocessable(e.to_string(), Vec::new()))?;
-    crate::datasets::roots::check(&config.path, &api.data_roots)
-        .map_err(|e| ApiError::new(StatusCode::FORBIDDEN, "outside_data_roots", e.to_string()))?;
-    let _changing = api.changes.lock().await;
-    let dataset = Dataset::load(api.engine.template(), config, Origin::Api)
-        .await
-        .map_err(|e| unprocessable(e.to_string(), vec![failure(e)]))?;
-    let name = dataset.config.name.clone();
-    let replaced = api.engine.registry().insert(dataset);
-    tracing::info!(dataset = %name, replaced, "dataset registered over HTTP");
+    let name = spec.name.clone();
+    let replaced = api.datasets.register(spec).await.map_err(refused)?;
     let (oid, d) = api
-        .engine
+        .datasets
+        .engine()
         .registry()
         .dataset(&name)
-        .ok_or_else(|| not_found(&name))?;
+        .ok_or_else(|| refused(ChangeError::NotFound(name.clone())))?;
     let status = if replaced {
         StatusCode::OK
     } else {
@@ -212,13 +214,8 @@ pub async fn remove(
     State(api): State<ApiState>,
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let _changing = api.changes.lock().await;
-    if api.engine.registry().unregister(&name) {
-        tracing::info!(dataset = %name, "dataset removed over HTTP");
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(not_found(&name))
-    }
+    api.datasets.remove(&name).await.map_err(refused)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Re-reads the configuration file's datasets and the files behind every
@@ -227,53 +224,6 @@ pub async fn remove(
 #[utoipa::path(post, path = "/api/reload", tag = "datasets",
     responses((status = 200, body = ReloadAnswer), (status = 422, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn reload(State(api): State<ApiState>) -> Result<Json<ReloadAnswer>, ApiError> {
-    let result = reload_all(&api).await;
-    crate::metrics::reload(if result.is_ok() { "ok" } else { "failed" });
-    result
-}
-
-async fn reload_all(api: &ApiState) -> Result<Json<ReloadAnswer>, ApiError> {
-    let _changing = api.changes.lock().await;
-    let configured = match &api.source {
-        Some(path) => {
-            Config::load(path, &Overrides::default())
-                .map_err(|e| unprocessable(e.to_string(), Vec::new()))?
-                .datasets
-        }
-        None => api.initial_datasets.clone(),
-    };
-    let registry = api.engine.registry();
-    let kept = registry
-        .list()
-        .into_iter()
-        .filter(|d| d.origin == Origin::Api && !configured.iter().any(|c| c.name == d.config.name))
-        .collect::<Vec<_>>();
-    let wanted: Vec<_> = configured
-        .into_iter()
-        .map(|c| (c, Origin::Config))
-        .chain(kept.into_iter().map(|d| (d.config, Origin::Api)))
-        .collect();
-    let mut loaded = Vec::new();
-    let mut failures = Vec::new();
-    for (config, origin) in wanted {
-        match Dataset::load(api.engine.template(), config, origin).await {
-            Ok(d) => loaded.push(d),
-            Err(e) => failures.push(failure(e)),
-        }
-    }
-    if !failures.is_empty() {
-        let names: Vec<&str> = failures.iter().map(|f| f.name.as_str()).collect();
-        tracing::warn!(failed = ?names, "reload failed; the previous datasets stay served");
-        return Err(unprocessable(
-            format!(
-                "reload failed, nothing changed: {} dataset(s) could not be loaded",
-                failures.len()
-            ),
-            failures,
-        ));
-    }
-    let names = loaded.iter().map(|d| d.config.name.clone()).collect();
-    registry.replace_all(loaded);
-    tracing::info!("datasets reloaded");
-    Ok(Json(ReloadAnswer { datasets: names }))
+    let datasets = api.datasets.reload().await.map_err(refused)?;
+    Ok(Json(ReloadAnswer { datasets }))
 }

@@ -9,7 +9,6 @@ mod listener;
 mod sql;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,8 +24,9 @@ use subtle::ConstantTimeEq;
 use tokio::sync::watch;
 use utoipa::OpenApi;
 
-use crate::config::{Config, DatasetConfig};
+use crate::config::Config;
 use crate::engine::Engine;
+use crate::live::LiveDatasets;
 use errors::ApiError;
 
 pub use listener::HttpListenError;
@@ -35,16 +35,11 @@ pub use listener::HttpListenError;
 #[derive(Debug)]
 pub struct Api {
     engine: Arc<Engine>,
-    data_roots: Vec<PathBuf>,
-    base: PathBuf,
-    source: Option<PathBuf>,
-    initial_datasets: Vec<DatasetConfig>,
+    datasets: Arc<LiveDatasets>,
     token: Option<String>,
     tls: bool,
     statement_timeout: Option<Duration>,
     draining: AtomicBool,
-    /// Registrations, removals and reloads, one at a time.
-    changes: tokio::sync::Mutex<()>,
 }
 
 /// The handlers' state.
@@ -211,25 +206,21 @@ pub struct HttpServer {
 }
 
 impl HttpServer {
-    /// Binds `config.http.listen` (TLS loaded first) and starts serving.
+    /// Binds `config.http.listen` (TLS loaded first) and starts serving `live`.
     pub async fn start(
         config: &Config,
-        engine: Arc<Engine>,
+        live: Arc<LiveDatasets>,
     ) -> Result<HttpServer, HttpListenError> {
         let http = &config.http;
         let listener = listener::Listener::bind(http.listen, http.tls.as_ref()).await?;
         let local_addr = listener.local_addr;
         let api = Arc::new(Api {
-            engine,
-            data_roots: config.data_roots.clone(),
-            base: config.base.clone(),
-            source: config.source.clone(),
-            initial_datasets: config.datasets.clone(),
+            engine: Arc::clone(live.engine()),
+            datasets: live,
             token: http.bearer_token.clone(),
             tls: http.tls.is_some(),
             statement_timeout: config.pgwire.statement_timeout,
             draining: AtomicBool::new(false),
-            changes: tokio::sync::Mutex::new(()),
         });
         let app = router(Arc::clone(&api), http.max_body_size);
         let (shutdown, mut shutdown_rx) = watch::channel(false);

@@ -1,0 +1,1 @@
+"""DataPress from Python: ``from datap_rs.datapress import DataPressConfig, DataPress``."""
