@@ -82,5 +82,5 @@ fi
 echo "lint: actionlint ok (${#workflows[@]} workflows)"
 
 # The CI scripts.
-"$bin/shellcheck" .ci/run .ci/*.sh
-echo "lint: shellcheck ok (.ci/)"
+"$bin/shellcheck" .ci/run .ci/*.sh python/*.sh compat/clients/*.sh
+echo "lint: shellcheck ok (.ci/, python/, compat/clients/)"

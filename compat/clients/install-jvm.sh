@@ -13,4 +13,6 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 mkdir -p "$out"
 javac -cp /usr/share/java/postgresql.jar -d "$out" "$here/java/JdbcClient.java"
-echo "pgjdbc $(ls /usr/share/java/postgresql-4*.jar | sed "s/.*postgresql-//; s/.jar$//") -> $out/JdbcClient.class"
+jars=(/usr/share/java/postgresql-4*.jar)
+version="${jars[0]##*/postgresql-}"
+echo "pgjdbc ${version%.jar} -> $out/JdbcClient.class"
