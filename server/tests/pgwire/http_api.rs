@@ -260,8 +260,8 @@ async fn a_stream_finishes_on_the_snapshot_it_started_with() {
     std::fs::copy(&accidents, live.dir.path().join("data/big.parquet")).unwrap();
     assert_eq!(live.register("big", "big.parquet").await, 201);
     let client = live.connect().await;
-    // 1,000,000 rows of the old `big` (5,000 × 200), read while it is replaced.
-    let sql = "SELECT a.id FROM big a, (SELECT 1 FROM big LIMIT 200) b";
+    // 10,000,000 rows of the old `big` (5,000 × 2,000), read while it is replaced.
+    let sql = "SELECT a.id FROM big a, (SELECT 1 FROM big LIMIT 2000) b";
     let stream = client.query_raw(sql, Vec::<i32>::new()).await.unwrap();
     futures::pin_mut!(stream);
     let mut rows = 0u64;
@@ -281,7 +281,7 @@ async fn a_stream_finishes_on_the_snapshot_it_started_with() {
         rows += 1;
     }
     assert_eq!(
-        rows, 1_000_000,
+        rows, 10_000_000,
         "the running stream completed with the old data"
     );
     assert_eq!(count(&client, "big").await, Ok(10));
@@ -711,4 +711,43 @@ async fn prepared_statements_never_read_a_replaced_or_removed_dataset() {
     assert_eq!(live.delete("trips").await, 204);
     let e = client.query(&count, &[]).await.unwrap_err();
     assert_eq!(e.code().map(|c| c.code()), Some("42P01"), "{e}");
+}
+
+/// With `tls_cert`/`tls_key` the API speaks HTTPS only (curl checks the
+/// certificate); plain HTTP gets no answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_tls_files_the_api_is_https_only() {
+    let certs = tempfile::tempdir().unwrap();
+    let files = crate::security::rcgen_cert(certs.path(), &rcgen::PKCS_ECDSA_P256_SHA256);
+    let live = Live::start(
+        &format!("tls_cert = {:?}\ntls_key = {:?}\n", files.cert, files.key),
+        "",
+    )
+    .await;
+    let port = live.base.rsplit(':').next().unwrap().to_string();
+    let curl = |url: String| {
+        let cert = files.cert.clone();
+        async move {
+            tokio::process::Command::new("curl")
+                .args([
+                    "-s",
+                    "-o",
+                    "/dev/null",
+                    "-w",
+                    "%{http_code}",
+                    "--max-time",
+                    "5",
+                    "--cacert",
+                ])
+                .arg(cert)
+                .arg(url)
+                .output()
+                .await
+                .expect("curl is installed")
+        }
+    };
+    let https = curl(format!("https://localhost:{port}/healthz")).await;
+    assert_eq!(String::from_utf8_lossy(&https.stdout), "200");
+    let plain = curl(format!("http://localhost:{port}/healthz")).await;
+    assert_ne!(String::from_utf8_lossy(&plain.stdout), "200");
 }

@@ -13,14 +13,14 @@ use crate::common::{direct_tls, startup_packet, TestServer};
 const PASSWORD: &str = "s3cret-pass";
 
 /// A certificate for `localhost` and its key, as PEM files in `dir`.
-struct CertFiles {
-    cert: PathBuf,
-    key: PathBuf,
-    der: Vec<u8>,
+pub struct CertFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub der: Vec<u8>,
 }
 
 /// A self-signed certificate made by rcgen with the given signature algorithm.
-fn rcgen_cert(dir: &Path, alg: &'static rcgen::SignatureAlgorithm) -> CertFiles {
+pub fn rcgen_cert(dir: &Path, alg: &'static rcgen::SignatureAlgorithm) -> CertFiles {
     let key = rcgen::KeyPair::generate_for(alg).unwrap();
     let cert = rcgen::CertificateParams::new(vec!["localhost".into()])
         .unwrap()
