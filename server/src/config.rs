@@ -463,31 +463,16 @@ impl Config {
         let password = env("DATAPRESS_PGWIRE_PASSWORD")
             .or(p.password)
             .filter(|p| !p.is_empty());
-        let tls_cert = env("DATAPRESS_PGWIRE_TLS_CERT")
-            .map(PathBuf::from)
-            .or(p.tls_cert);
-        let tls_key = env("DATAPRESS_PGWIRE_TLS_KEY")
-            .map(PathBuf::from)
-            .or(p.tls_key);
-        let tls = match (tls_cert, tls_key) {
-            (Some(cert), Some(key)) => Some(TlsFiles {
-                cert: resolve(cert),
-                key: resolve(key),
-            }),
-            (None, None) => None,
-            (Some(_), None) => {
-                return Err(invalid(
-                    "server.pgwire.tls_key",
-                    "tls_cert is set but tls_key is not",
-                ))
-            }
-            (None, Some(_)) => {
-                return Err(invalid(
-                    "server.pgwire.tls_cert",
-                    "tls_key is set but tls_cert is not",
-                ))
-            }
-        };
+        let tls = tls_files(
+            ["server.pgwire.tls_cert", "server.pgwire.tls_key"],
+            env("DATAPRESS_PGWIRE_TLS_CERT")
+                .map(PathBuf::from)
+                .or(p.tls_cert),
+            env("DATAPRESS_PGWIRE_TLS_KEY")
+                .map(PathBuf::from)
+                .or(p.tls_key),
+            &resolve,
+        )?;
         let auth_method = env("DATAPRESS_PGWIRE_AUTH_METHOD").or(p.auth_method);
         let auth_method = match auth_method.as_deref().unwrap_or("cleartext") {
             "cleartext" | "password" => AuthMethod::Cleartext,
@@ -604,6 +589,25 @@ impl Config {
     }
 }
 
+/// A section's TLS files (`settings`: the names of its `tls_cert` and
+/// `tls_key`): both or neither; relative paths resolved.
+fn tls_files(
+    [cert_setting, key_setting]: [&'static str; 2],
+    cert: Option<PathBuf>,
+    key: Option<PathBuf>,
+    resolve: &dyn Fn(PathBuf) -> PathBuf,
+) -> Result<Option<TlsFiles>, ConfigError> {
+    match (cert, key) {
+        (Some(cert), Some(key)) => Ok(Some(TlsFiles {
+            cert: resolve(cert),
+            key: resolve(key),
+        })),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(invalid(key_setting, "tls_cert is set but tls_key is not")),
+        (None, Some(_)) => Err(invalid(cert_setting, "tls_key is set but tls_cert is not")),
+    }
+}
+
 fn validate_http(
     h: RawHttp,
     overrides: &Overrides,
@@ -627,31 +631,16 @@ fn validate_http(
     let bearer_token = env("DATAPRESS_HTTP_TOKEN")
         .or(h.bearer_token)
         .filter(|t| !t.is_empty());
-    let tls_cert = env("DATAPRESS_HTTP_TLS_CERT")
-        .map(PathBuf::from)
-        .or(h.tls_cert);
-    let tls_key = env("DATAPRESS_HTTP_TLS_KEY")
-        .map(PathBuf::from)
-        .or(h.tls_key);
-    let tls = match (tls_cert, tls_key) {
-        (Some(cert), Some(key)) => Some(TlsFiles {
-            cert: resolve(cert),
-            key: resolve(key),
-        }),
-        (None, None) => None,
-        (Some(_), None) => {
-            return Err(invalid(
-                "server.http.tls_key",
-                "tls_cert is set without tls_key",
-            ))
-        }
-        (None, Some(_)) => {
-            return Err(invalid(
-                "server.http.tls_cert",
-                "tls_key is set without tls_cert",
-            ))
-        }
-    };
+    let tls = tls_files(
+        ["server.http.tls_cert", "server.http.tls_key"],
+        env("DATAPRESS_HTTP_TLS_CERT")
+            .map(PathBuf::from)
+            .or(h.tls_cert),
+        env("DATAPRESS_HTTP_TLS_KEY")
+            .map(PathBuf::from)
+            .or(h.tls_key),
+        resolve,
+    )?;
     if enabled && !listen.ip().is_loopback() {
         if bearer_token.is_none() {
             return Err(invalid(

@@ -162,13 +162,18 @@ pub async fn show(
     State(api): State<ApiState>,
     Path(name): Path<String>,
 ) -> Result<Json<DatasetInfo>, ApiError> {
+    described(&api, &name).map(Json)
+}
+
+/// The description of the dataset `name`, or 404.
+fn described(api: &ApiState, name: &str) -> Result<DatasetInfo, ApiError> {
     let (oid, d) = api
         .datasets
         .engine()
         .registry()
-        .dataset(&name)
-        .ok_or_else(|| refused(ChangeError::NotFound(name.clone())))?;
-    Ok(Json(info(oid, &d)))
+        .dataset(name)
+        .ok_or_else(|| refused(ChangeError::NotFound(name.to_string())))?;
+    Ok(info(oid, &d))
 }
 
 /// Registers a dataset (201), or replaces the one of the same name (200).
@@ -192,18 +197,12 @@ pub async fn register(
     };
     let name = spec.name.clone();
     let replaced = api.datasets.register(spec).await.map_err(refused)?;
-    let (oid, d) = api
-        .datasets
-        .engine()
-        .registry()
-        .dataset(&name)
-        .ok_or_else(|| refused(ChangeError::NotFound(name.clone())))?;
     let status = if replaced {
         StatusCode::OK
     } else {
         StatusCode::CREATED
     };
-    Ok((status, Json(info(oid, &d))))
+    Ok((status, Json(described(&api, &name)?)))
 }
 
 /// Removes a dataset (204), or 404.

@@ -131,6 +131,31 @@ impl Live {
     }
 }
 
+/// A program `.ci/run` installs under `COMPAT_INSTALL_ROOT` with
+/// `compat/clients/<installer>`; its absence fails the test.
+fn installed(relative: &str, installer: &str) -> PathBuf {
+    let root =
+        std::env::var("COMPAT_INSTALL_ROOT").unwrap_or_else(|_| "/opt/datapress-compat".into());
+    let program = Path::new(&root).join(relative);
+    assert!(
+        program.exists(),
+        "{} is missing: run compat/clients/{installer}",
+        program.display()
+    );
+    program
+}
+
+/// The program's output, which must have exited successfully.
+fn succeeded(output: &std::process::Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
 async fn count(client: &tokio_postgres::Client, table: &str) -> Result<i64, String> {
     client
         .query_one(&format!("SELECT count(*) FROM {table}"), &[])
@@ -460,14 +485,7 @@ async fn sql_over_http_follows_the_pgwire_rules() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_answers_as_its_openapi_document_says() {
     let live = Live::start("bearer_token = \"schemathesis-token\"\n", "").await;
-    let root =
-        std::env::var("COMPAT_INSTALL_ROOT").unwrap_or_else(|_| "/opt/datapress-compat".into());
-    let schemathesis = Path::new(&root).join("http-venv/bin/schemathesis");
-    assert!(
-        schemathesis.exists(),
-        "{} is missing: run compat/clients/install-http-tools.sh",
-        schemathesis.display()
-    );
+    let schemathesis = installed("http-venv/bin/schemathesis", "install-http-tools.sh");
     let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pgwire");
     let output = tokio::process::Command::new(schemathesis)
         .current_dir(live.dir.path())
@@ -481,12 +499,7 @@ async fn every_route_answers_as_its_openapi_document_says() {
         .output()
         .await
         .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = succeeded(&output);
     assert!(stdout.contains("Tested: 9"), "{stdout}");
 }
 
@@ -574,14 +587,7 @@ async fn csv_answers_are_what_copy_to_stdout_writes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn arrow_answers_read_by_pyarrow_equal_the_pgwire_answer() {
     let live = Live::start("", "").await;
-    let root =
-        std::env::var("COMPAT_INSTALL_ROOT").unwrap_or_else(|_| "/opt/datapress-compat".into());
-    let python = Path::new(&root).join("venv/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run compat/clients/install-python.sh (pyarrow, psycopg)",
-        python.display()
-    );
+    let python = installed("venv/bin/python", "install-python.sh");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pgwire/arrow_answer.py");
     let output = tokio::process::Command::new(python)
         .arg(script)
@@ -593,12 +599,7 @@ async fn arrow_answers_read_by_pyarrow_equal_the_pgwire_answer() {
         .output()
         .await
         .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = succeeded(&output);
     assert!(stdout.contains("equal: 5000 rows"), "{stdout}");
 }
 
