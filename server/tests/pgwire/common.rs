@@ -437,6 +437,13 @@ impl Raw {
         raw
     }
 
+    /// Waits until the server has sent something, without reading it (so the
+    /// socket's buffers stay as full as the server made them).
+    pub async fn wait_for_data(&self) {
+        let mut byte = [0u8; 1];
+        self.stream.peek(&mut byte).await.unwrap();
+    }
+
     pub async fn send(&mut self, messages: &[BytesMut]) {
         for m in messages {
             self.stream.write_all(m).await.unwrap();
