@@ -60,6 +60,14 @@ def test_the_introductory_snippet_runs_as_written_and_psql_style_clients_connect
                 "SELECT severity, count(*) FROM accidents GROUP BY severity ORDER BY 2 DESC"
             ).fetchall()
         assert sum(n for _, n in rows) == 5000
+        # psql connects too.
+        import subprocess
+
+        psql = subprocess.run(
+            ["psql", dsn(server), "-XAtc", "SELECT count(*) FROM accidents"],
+            capture_output=True, text=True, check=True,
+        )
+        assert psql.stdout.strip() == "5000"
         # Binary results too.
         with psycopg.connect(dsn(server)) as conn:
             cur = conn.cursor(binary=True)
