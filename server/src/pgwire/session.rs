@@ -153,6 +153,8 @@ pub struct Session {
     reported: Vec<(String, String)>,
     shutdown: Shutdown,
     write_timeout: std::time::Duration,
+    /// ReadyForQuery was the last message queued: nothing is under way.
+    at_ready: bool,
 }
 
 /// The two moments of a server shutdown a session watches.
@@ -197,6 +199,7 @@ impl Session {
             reported: Vec::new(),
             shutdown,
             write_timeout: std::time::Duration::from_secs(60),
+            at_ready: false,
         }
     }
 
@@ -234,11 +237,25 @@ impl Session {
             return;
         }
         loop {
-            let stopping = raised(self.shutdown.stopping.clone());
-            let received = tokio::select! {
-                received = self.conn.receive() => received,
-                () = stopping => return self.terminate().await,
+            // At ReadyForQuery a shutdown ends the session before anything
+            // more is read; between (an extended-protocol batch up to its
+            // Sync) the statement goes on until the grace period is over.
+            let received = if self.at_ready {
+                let stopping = raised(self.shutdown.stopping.clone());
+                tokio::select! {
+                    biased;
+                    () = stopping => return self.terminate().await,
+                    received = self.conn.receive() => received,
+                }
+            } else {
+                let grace_over = raised(self.shutdown.grace_over.clone());
+                tokio::select! {
+                    biased;
+                    received = self.conn.receive() => received,
+                    () = grace_over => return self.terminate().await,
+                }
             };
+            self.at_ready = false;
             let message = match received {
                 Some(Ok(Incoming::Message(m))) => m,
                 Some(Ok(Incoming::Invalid { error, extended })) => {
@@ -378,6 +395,7 @@ impl Session {
     }
 
     fn ready_for_query(&mut self) {
+        self.at_ready = true;
         let status = self.transaction.status();
         self.conn
             .queue(Backend::ReadyForQuery(ReadyForQuery::new(status)));
