@@ -25,7 +25,6 @@ use tokio::sync::watch;
 use utoipa::OpenApi;
 
 use crate::config::Config;
-use crate::engine::Engine;
 use crate::live::LiveDatasets;
 use errors::ApiError;
 
@@ -34,7 +33,6 @@ pub use listener::HttpListenError;
 /// What every handler shares.
 #[derive(Debug)]
 pub struct Api {
-    engine: Arc<Engine>,
     datasets: Arc<LiveDatasets>,
     token: Option<String>,
     tls: bool,
@@ -93,7 +91,7 @@ pub struct Health {
 async fn healthz(State(api): State<ApiState>) -> Json<Health> {
     Json(Health {
         status: "ok".into(),
-        datasets: api.engine.registry().list().len(),
+        datasets: api.datasets.engine().registry().list().len(),
     })
 }
 
@@ -101,7 +99,7 @@ async fn healthz(State(api): State<ApiState>) -> Json<Health> {
 #[utoipa::path(get, path = "/readyz", tag = "health", security(()),
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn readyz(State(api): State<ApiState>) -> Response {
-    let datasets = api.engine.registry().list().len();
+    let datasets = api.datasets.engine().registry().list().len();
     if api.draining.load(Ordering::Relaxed) {
         let health = Health {
             status: "shutting down".into(),
@@ -215,7 +213,6 @@ impl HttpServer {
         let listener = listener::Listener::bind(http.listen, http.tls.as_ref()).await?;
         let local_addr = listener.local_addr;
         let api = Arc::new(Api {
-            engine: Arc::clone(live.engine()),
             datasets: live,
             token: http.bearer_token.clone(),
             tls: http.tls.is_some(),

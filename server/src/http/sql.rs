@@ -189,7 +189,7 @@ async fn start(api: &ApiState, request: &SqlRequest) -> Result<Running, (&'stati
     let settings = Settings::new("http", &[], timeout_ms).map_err(|e| ("query", e))?;
     let opts = {
         let mut opts = settings.encode_options();
-        opts.object_names = Some(Arc::clone(api.engine.registry()) as _);
+        opts.object_names = Some(Arc::clone(api.datasets.engine().registry()) as _);
         opts
     };
     let info = Arc::new(SessionInfo {
@@ -199,7 +199,7 @@ async fn start(api: &ApiState, request: &SqlRequest) -> Result<Running, (&'stati
         tls: api.tls,
         settings: std::sync::Mutex::new(settings),
     });
-    let state = api.engine.session_state(&info);
+    let state = api.datasets.engine().session_state(&info);
     let deadline = api
         .statement_timeout
         .map(|d| tokio::time::Instant::now() + d);
