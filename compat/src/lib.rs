@@ -8,3 +8,4 @@ pub mod matrix;
 pub mod report;
 pub mod scenarios;
 pub mod semantics;
+pub mod triage;

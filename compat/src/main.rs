@@ -1,7 +1,8 @@
 //! Runs the compatibility matrix and prints it (`--write FILE` also writes
 //! COMPAT.md, with the differential suite's figures, `--json FILE` the JSON); `semantics [--queries N] [--seed S]`
 //! runs the differential SQL suite alone and appends what it finds to
-//! `compat/semantics/regressions.sql`.
+//! `compat/semantics/regressions.sql`; `record`, `replay` and `minimize`
+//! triage a failing client's session (see README, "When a client fails").
 
 use datapress_compat::{matrix, report, semantics};
 
@@ -14,6 +15,13 @@ async fn main() -> anyhow::Result<()> {
             .and_then(|i| args.get(i + 1))
             .cloned()
     };
+    if let Some(name) = args
+        .get(1)
+        .filter(|a| ["record", "replay", "minimize"].contains(&a.as_str()))
+    {
+        let code = datapress_compat::triage::command(name, &args[2..]).await?;
+        std::process::exit(code);
+    }
     if args.get(1).is_some_and(|a| a == "semantics") {
         let queries = arg("--queries").map_or(Ok(1000), |n| n.parse())?;
         let seed = arg("--seed").map_or(Ok(1), |s| s.parse())?;

@@ -14,6 +14,8 @@ use crate::harness::ours::{Ours, OursKind};
 use crate::harness::tls::TlsMaterial;
 use crate::harness::{Target, TlsMode, PASSWORD};
 use crate::scenarios::{self, Case, Lookup, Setup};
+use crate::triage::replay::{replay, Endpoint, Replayed};
+use crate::triage::trace::Trace;
 
 /// The cases of a cell that ran on both servers and were compared, and
 /// those skipped because the client cannot do them (with the reason).
@@ -474,6 +476,62 @@ fn short(o: &impl Serialize) -> String {
     }
 }
 
+/// The matrix's column for the traces kept in `compat/traces/`.
+pub const TRACES: &str = "recorded traces";
+
+/// Replays the kept traces recorded from `client` against both servers:
+/// each recorded connection is a case, compared once per server.
+pub async fn traces_cell(world: &World, client: &str, traces: &[(String, Trace)]) -> Cell {
+    let mine: Vec<_> = traces
+        .iter()
+        .filter(|(_, t)| t.header.client.as_deref() == Some(client))
+        .collect();
+    if mine.is_empty() {
+        return Cell::NotApplicable("no trace recorded from this client in compat/traces".into());
+    }
+    let (ours, oracle) = world.targets(Setup::Password("scram-sha-256"));
+    let mut counts = Counts::default();
+    let mut first = None;
+    for (name, trace) in mine {
+        for (label, target) in [("DataPress", &ours), ("PostgreSQL", &oracle)] {
+            let endpoint = Endpoint {
+                label: label.into(),
+                host: target.host.clone(),
+                port: target.port,
+                user: target.user.clone(),
+                password: target.password.clone(),
+                dbname: target.dbname.clone(),
+            };
+            for report in replay(trace, &endpoint).await {
+                let case = format!("{name} connection {} on {label}", report.conn);
+                match report.result {
+                    Replayed::Same => {
+                        counts.compared += 1;
+                        counts.agreed += 1;
+                    }
+                    Replayed::NotReplayed(why) => counts.skipped.push(format!("{case}: {why}")),
+                    Replayed::Diverged(d) => {
+                        counts.compared += 1;
+                        first.get_or_insert(format!("{case}: {d}"));
+                    }
+                    Replayed::Failed(why) => {
+                        counts.compared += 1;
+                        first.get_or_insert(format!("{case}: {why}"));
+                    }
+                }
+            }
+        }
+    }
+    match first {
+        Some(first) => Cell::Fail { first, counts },
+        None if counts.compared == 0 => Cell::NotApplicable(format!(
+            "no recorded connection can be replayed: {}",
+            counts.skipped.join("; ")
+        )),
+        None => Cell::Pass(counts),
+    }
+}
+
 /// Runs the whole matrix.
 pub async fn run() -> anyhow::Result<Vec<ClientRow>> {
     // COMPAT_SCENARIO=catalog runs only the scenarios whose name contains that text.
@@ -486,6 +544,10 @@ pub async fn run() -> anyhow::Result<Vec<ClientRow>> {
                 .is_none_or(|f| s.name.contains(f.as_str()))
         })
         .collect();
+    let with_traces = scenario_filter
+        .as_ref()
+        .is_none_or(|f| TRACES.contains(f.as_str()));
+    let traces = crate::triage::kept_traces()?;
     let world = World::start().await?;
     let mut rows = Vec::new();
     // COMPAT_CLIENT=pgjdbc runs only the clients whose name contains that text.
@@ -505,6 +567,10 @@ pub async fn run() -> anyhow::Result<Vec<ClientRow>> {
                 scenario.name.to_string(),
                 run_cell(&world, client.as_ref(), scenario).await,
             ));
+        }
+        if with_traces {
+            let cell = traces_cell(&world, &client.name(), &traces).await;
+            cells.push((TRACES.to_string(), cell));
         }
         rows.push(ClientRow {
             client: client.name(),

@@ -50,6 +50,30 @@ impl Datasets {
         })
     }
 
+    /// Every Parquet and Arrow IPC file of `dir`, each named by its file stem.
+    pub fn from_dir(dir: &Path) -> anyhow::Result<Datasets> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path().canonicalize()?;
+            let readable = path
+                .extension()
+                .is_some_and(|e| e == "parquet" || e == "arrow");
+            if let (true, Some(stem)) = (readable, path.file_stem()) {
+                files.push(DatasetFile {
+                    name: stem.to_string_lossy().into_owned(),
+                    path,
+                });
+            }
+        }
+        anyhow::ensure!(
+            !files.is_empty(),
+            "no .parquet or .arrow file in {}",
+            dir.display()
+        );
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Datasets { files })
+    }
+
     /// For each dataset: `CREATE TABLE` for PostgreSQL and its rows as CSV.
     pub async fn for_postgres(&self) -> anyhow::Result<Vec<(String, String)>> {
         let ctx = SessionContext::new();

@@ -34,7 +34,8 @@ pub const OWNER_OID: u32 = 10;
 pub const DATABASE_OWNER_OID: u32 = 6171;
 /// OID of the one database.
 pub const DATABASE_OID: u32 = 16_383;
-/// The OIDs of a few catalogs clients name as `'pg_class'::regclass`.
+/// The core catalogs that have PostgreSQL's own OIDs (clients name them as
+/// `'pg_class'::regclass`), and columns in PostgreSQL's order.
 pub const CATALOG_TABLE_OIDS: &[(&str, u32)] = &[
     ("pg_type", 1247),
     ("pg_attribute", 1249),
@@ -44,6 +45,15 @@ pub const CATALOG_TABLE_OIDS: &[(&str, u32)] = &[
     ("pg_constraint", 2606),
     ("pg_database", 1262),
     ("pg_description", 2609),
+    ("pg_shdescription", 2396),
+    ("pg_am", 2601),
+    ("pg_index", 2610),
+    ("pg_attrdef", 2604),
+    ("pg_inherits", 2611),
+    ("pg_collation", 3456),
+    ("pg_policy", 3256),
+    ("pg_statistic_ext", 3381),
+    ("pg_publication", 6104),
 ];
 
 /// The user clients see (the configured one, when a session scans).
@@ -345,21 +355,44 @@ fn pg_class(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
 fn pg_attribute(ctx: &Context<'_>) -> Vec<Vec<Cell>> {
     let datasets = dataset_columns(ctx)
         .into_iter()
-        .map(|(oid, _, attnum, field)| attribute_row(oid, attnum, &field));
+        .map(|(oid, _, attnum, field)| (oid, attnum, field));
+    let datasets = datasets.map(|(relid, attnum, field)| {
+        let not_null = !field.is_nullable();
+        attribute_row(relid, attnum, &field, not_null)
+    });
     let catalogs = catalog_relations().iter().flat_map(|r| {
+        // PG's bootstrap marks a catalog column NOT NULL when it and every
+        // column before it are fixed-width, or when forced; views never.
+        let mut leading_fixed = r.kind == "r";
         r.columns
             .iter()
             .zip(1..)
-            .map(|((name, kind), attnum)| attribute_row(r.oid, attnum, &kind.field(name)))
+            .map(move |((name, kind), attnum)| {
+                let field = kind.field(name);
+                leading_fixed &= pg_type_of(&field).0.typlen() > 0;
+                let forced = r.kind == "r" && FORCED_NOT_NULL.contains(&(r.name, *name));
+                attribute_row(r.oid, attnum, &field, leading_fixed || forced)
+            })
     });
     datasets.chain(catalogs).collect()
 }
+
+/// Variable-width catalog columns PG declares `BKI_FORCE_NOT_NULL`.
+const FORCED_NOT_NULL: &[(&str, &str)] = &[
+    ("pg_description", "description"),
+    ("pg_shdescription", "description"),
+    ("pg_attrdef", "adbin"),
+    ("pg_proc", "prosrc"),
+    ("pg_rewrite", "ev_qual"),
+    ("pg_rewrite", "ev_action"),
+];
 
 /// One `pg_attribute` row: column `attnum` of relation `relid`.
 fn attribute_row(
     relid: u32,
     attnum: i16,
     field: &datafusion::arrow::datatypes::Field,
+    not_null: bool,
 ) -> Vec<Cell> {
     let (pg_type, typmod) = pg_type_of(field);
     let collation: u32 = if pg_type.oid() == 25 { 100 } else { 0 };
@@ -378,7 +411,7 @@ fn attribute_row(
         "i".into(),
         (if pg_type.typlen() == -1 { "x" } else { "p" }).into(),
         "".into(),
-        (!field.is_nullable()).into(),
+        not_null.into(),
         false.into(),
         false.into(),
         "".into(),

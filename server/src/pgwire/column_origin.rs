@@ -1,12 +1,13 @@
 //! Where each result column comes from: the table OID and column number that
-//! RowDescription carries for a plain column of a dataset (PG's `resorigtbl`
-//! and `resorigcol`), zero for anything computed. pgjdbc
+//! RowDescription carries for a plain column of a dataset or of a core
+//! catalog (PG's `resorigtbl` and `resorigcol`), zero for anything computed. pgjdbc
 //! (`ResultSetMetaData.getTableName`, `isAutoIncrement`), psqlODBC and sqlx
 //! look them up in pg_class and pg_attribute.
 
 use datafusion::common::TableReference;
 use datafusion::logical_expr::{Distinct, Expr, JoinType, LogicalPlan};
 
+use crate::catalog::pg_catalog::{catalog_relations, CATALOG_TABLE_OIDS};
 use crate::datasets::Registry;
 use crate::encode::rows::ColumnOrigin;
 use crate::engine::CATALOG;
@@ -23,20 +24,36 @@ pub fn column_origins(plan: &LogicalPlan, registry: &Registry) -> Vec<ColumnOrig
         .into_iter()
         .map(|s| {
             let (table, column) = s?;
-            if !is_public(&table) {
-                return None;
-            }
-            let (oid, dataset) = datasets
-                .iter()
-                .find(|(_, d)| d.config.name == table.table())?;
-            let position = dataset.table.schema().index_of(&column).ok()?;
+            let (table_oid, position) = if is_public(&table) {
+                let (oid, dataset) = datasets
+                    .iter()
+                    .find(|(_, d)| d.config.name == table.table())?;
+                (*oid, dataset.table.schema().index_of(&column).ok()?)
+            } else {
+                catalog_column(&table, &column)?
+            };
             Some(ColumnOrigin {
-                table_oid: *oid,
+                table_oid,
                 attnum: i16::try_from(position + 1).ok()?,
             })
         })
         .map(Option::unwrap_or_default)
         .collect()
+}
+
+/// The OID and column index of a column of one of the core catalogs that
+/// have PostgreSQL's own OIDs (`pg_class`, `pg_namespace`, …), whose columns
+/// stand in PostgreSQL's order.
+fn catalog_column(table: &TableReference, column: &str) -> Option<(u32, usize)> {
+    if table.schema() != Some("pg_catalog") {
+        return None;
+    }
+    let (_, oid) = CATALOG_TABLE_OIDS
+        .iter()
+        .find(|(name, _)| *name == table.table())?;
+    let relation = catalog_relations().iter().find(|r| r.oid == *oid)?;
+    let position = relation.columns.iter().position(|(c, _)| *c == column)?;
+    Some((*oid, position))
 }
 
 /// Whether `table` names a dataset (schema `public` of our catalog).

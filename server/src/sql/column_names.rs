@@ -93,7 +93,11 @@ fn figure(e: &Expr) -> Option<String> {
             let t = data_type.to_string().to_lowercase();
             Some(pg_type_name(&t))
         }),
-        Expr::Case { .. } => Some("case".into()),
+        // Named after its ELSE when that is a strong name, as PG does.
+        Expr::Case { else_result, .. } => else_result
+            .as_deref()
+            .and_then(strong_name)
+            .or_else(|| Some("case".into())),
         Expr::Array(_) => Some("array".into()),
         Expr::Exists { .. } => Some("exists".into()),
         Expr::Subquery(q) => select_items(q)
@@ -118,6 +122,17 @@ fn figure(e: &Expr) -> Option<String> {
         Expr::Ceil { .. } => Some("ceil".into()),
         Expr::Floor { .. } => Some("floor".into()),
         _ => None,
+    }
+}
+
+/// The name PG figures for `e` with full strength: a column's or a
+/// function's, possibly through casts; not a cast's type name, a literal or
+/// a CASE without one (FigureColnameInternal's strength 2).
+fn strong_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Cast { expr, .. } | Expr::Nested(expr) => strong_name(expr),
+        Expr::Case { else_result, .. } => else_result.as_deref().and_then(strong_name),
+        _ => figure(e),
     }
 }
 
@@ -166,6 +181,15 @@ mod tests {
                 &["a", "b", "c"]
             ),
             ["severity", "int4", "case"]
+        );
+        // psql's \d: a CASE takes its ELSE's column or function name, not a type name.
+        assert_eq!(
+            names(
+                "SELECT CASE WHEN x = 0 THEN '' ELSE x::regtype::text END, \
+                 CASE WHEN true THEN 1 ELSE 2::int END, CASE WHEN true THEN 1 ELSE lower('A') END",
+                &["a", "b", "c"]
+            ),
+            ["x", "case", "lower"]
         );
         assert_eq!(
             names("SELECT *, 2 AS two FROM t", &["a", "b", "two"]),
