@@ -518,6 +518,7 @@ mod tests {
                 "Query",
                 &[logged(row_description("relkind", 18))],
                 &[row_description("relkind", 25)],
+                true,
             )
             .expect_err("differs");
         assert_eq!(found.what, "column 1 \"relkind\" type OID");
