@@ -419,14 +419,7 @@ pub async fn run_cell(world: &World, client: &dyn Client, scenario: &scenarios::
             }
         }
     }
-    match first {
-        Some(first) => Cell::Fail { first, counts },
-        None if counts.compared == 0 => Cell::NotApplicable(format!(
-            "the client can do none of its cases: {}",
-            counts.skipped.join("; ")
-        )),
-        None => Cell::Pass(counts),
-    }
+    verdict(first, counts, "the client can do none of its cases")
 }
 
 /// How one case's outcomes on DataPress (`ours`) and PostgreSQL differ, if
@@ -522,12 +515,17 @@ pub async fn traces_cell(world: &World, client: &str, traces: &[(String, Trace)]
             }
         }
     }
+    verdict(first, counts, "no recorded connection can be replayed")
+}
+
+/// A cell from its first failure and counts: with nothing compared, not
+/// applicable (`nothing_compared` and the reasons cases were skipped).
+fn verdict(first: Option<String>, counts: Counts, nothing_compared: &str) -> Cell {
     match first {
         Some(first) => Cell::Fail { first, counts },
-        None if counts.compared == 0 => Cell::NotApplicable(format!(
-            "no recorded connection can be replayed: {}",
-            counts.skipped.join("; ")
-        )),
+        None if counts.compared == 0 => {
+            Cell::NotApplicable(format!("{nothing_compared}: {}", counts.skipped.join("; ")))
+        }
         None => Cell::Pass(counts),
     }
 }

@@ -13,7 +13,10 @@ pub fn markdown(rows: &[ClientRow]) -> String {
          only when both servers answered (a client or harness failure on either side fails the \
          cell), and cases the client cannot do are counted as skipped and listed below. bi-profiles replays each BI tool's statements \
          (`compat/profiles`) through the client of the driver that tool uses and compares their shape: \
-         success or SQLSTATE, column names and types, and row counts where they can match.\n\n",
+         success or SQLSTATE, column names and types, and row counts where they can match. \
+         recorded traces replays the client sessions kept in `compat/traces/` (recorded with \
+         `datapress-compat record`) against both servers, one case per connection and server, \
+         each answer compared with the recording.\n\n",
     );
     let Some(first) = rows.first() else {
         return out;

@@ -27,18 +27,23 @@ use datapress_compat::triage::wire;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
-/// A recorder in front of `upstream_port` writing to `out`.
-async fn recorder(upstream_port: u16, out: &Path, client: Option<String>) -> Recorder {
-    Recorder::start(RecordOptions {
+/// Recording in front of `upstream_port` to `out`, plaintext upstream.
+fn recorder_options(upstream_port: u16, out: &Path, client: Option<String>) -> RecordOptions {
+    RecordOptions {
         listen: "127.0.0.1:0".parse().expect("address"),
         upstream: format!("127.0.0.1:{upstream_port}"),
         upstream_tls: false,
         out: out.to_path_buf(),
         client,
         tls_identity: None,
-    })
-    .await
-    .expect("the recorder starts")
+    }
+}
+
+/// A recorder in front of `upstream_port` writing to `out`.
+async fn recorder(upstream_port: u16, out: &Path, client: Option<String>) -> Recorder {
+    Recorder::start(recorder_options(upstream_port, out, client))
+        .await
+        .expect("the recorder starts")
 }
 
 fn endpoint(label: &str, port: u16) -> Endpoint {
@@ -63,6 +68,26 @@ fn target(port: u16, tls: &TlsMaterial) -> Target {
         ca_file: tls.ca_cert.clone(),
         datasets: DatasetControl::None,
     }
+}
+
+/// A temporary directory with TLS material and the compat datasets.
+fn material() -> (tempfile::TempDir, TlsMaterial, Datasets) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tls = TlsMaterial::generate(dir.path()).expect("tls");
+    let datasets = Datasets::create(dir.path()).expect("datasets");
+    (dir, tls, datasets)
+}
+
+/// A DataPress with password auth `method`.
+async fn datapress(
+    dir: &tempfile::TempDir,
+    tls: &TlsMaterial,
+    datasets: &Datasets,
+    method: &'static str,
+) -> Ours {
+    Ours::start(OursKind::Password(method), datasets, tls, dir.path())
+        .await
+        .expect("DataPress starts")
 }
 
 /// The sessions recorded per client: what a user browsing and querying does.
@@ -96,17 +121,8 @@ fn session(client: &str) -> Vec<Step> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recorded_client_sessions_replay_without_divergence_against_both_servers() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let tls = TlsMaterial::generate(dir.path()).expect("tls");
-    let datasets = Datasets::create(dir.path()).expect("datasets");
-    let ours = Ours::start(
-        OursKind::Password("scram-sha-256"),
-        &datasets,
-        &tls,
-        dir.path(),
-    )
-    .await
-    .expect("DataPress starts");
+    let (dir, tls, datasets) = material();
+    let ours = datapress(&dir, &tls, &datasets, "scram-sha-256").await;
     let oracle = Oracle::start(&datasets, &tls)
         .await
         .expect("PostgreSQL starts");
@@ -174,6 +190,26 @@ async fn recorded_client_sessions_replay_without_divergence_against_both_servers
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(replayed > 0, "no session was replayed");
+
+    // In front of PostgreSQL too (what a tool expects), reached over TLS.
+    let out = dir.path().join("postgres.jsonl");
+    let mut options = recorder_options(oracle.port, &out, None);
+    options.upstream_tls = true;
+    let proxy = Recorder::start(options).await.expect("the recorder starts");
+    let mut conn = Psql
+        .connect(&target(proxy.addr().port(), &tls))
+        .await
+        .expect("psql connects");
+    let outcome = conn.run(&Step::Backslash("\\d accidents")).await;
+    assert!(matches!(outcome, Outcome::Rows { .. }), "{outcome:?}");
+    drop(conn);
+    proxy.finish(Duration::from_secs(5)).await.expect("trace");
+    let trace = Trace::read(&out).expect("trace");
+    let reports = replay(&trace, &endpoint("PostgreSQL", oracle.port)).await;
+    assert!(
+        !reports.is_empty() && reports.iter().all(|r| r.result == Replayed::Same),
+        "{reports:?}"
+    );
 }
 
 /// Relays to DataPress, but announces the column `relkind` as text (25)
@@ -223,17 +259,8 @@ fn announce_relkind_as_text(m: wire::Message) -> wire::Message {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replay_names_a_broken_servers_first_differing_message_and_minimize_keeps_only_it() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let tls = TlsMaterial::generate(dir.path()).expect("tls");
-    let datasets = Datasets::create(dir.path()).expect("datasets");
-    let ours = Ours::start(
-        OursKind::Password("scram-sha-256"),
-        &datasets,
-        &tls,
-        dir.path(),
-    )
-    .await
-    .expect("DataPress starts");
+    let (dir, tls, datasets) = material();
+    let ours = datapress(&dir, &tls, &datasets, "scram-sha-256").await;
     let out = dir.path().join("session.jsonl");
     let proxy = recorder(ours.port, &out, None).await;
     let dsn = format!(
@@ -304,14 +331,10 @@ async fn replay_names_a_broken_servers_first_differing_message_and_minimize_keep
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn traces_never_contain_a_password_a_hash_or_a_scram_proof() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let tls = TlsMaterial::generate(dir.path()).expect("tls");
-    let datasets = Datasets::create(dir.path()).expect("datasets");
+    let (dir, tls, datasets) = material();
     let mut text = String::new();
     for method in ["cleartext", "md5", "scram-sha-256"] {
-        let ours = Ours::start(OursKind::Password(method), &datasets, &tls, dir.path())
-            .await
-            .expect("DataPress starts");
+        let ours = datapress(&dir, &tls, &datasets, method).await;
         let out = dir.path().join(format!("{method}.jsonl"));
         let proxy = recorder(ours.port, &out, None).await;
         let port = proxy.addr().port();

@@ -2,7 +2,9 @@
 //! message of every connection to a trace, with authentication secrets
 //! redacted before they reach the file. Clients may connect with TLS (the
 //! recorder terminates it with its own certificate) and the upstream may be
-//! reached with TLS too.
+//! reached with TLS too. The one change it makes to what it relays: SCRAM
+//! channel binding (`SCRAM-SHA-256-PLUS`) is not offered to clients, since
+//! it cannot span the two TLS connections.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -247,6 +249,7 @@ async fn pump(
 ) -> anyhow::Result<()> {
     loop {
         let m = match wire::read_tagged(&mut from).await {
+            Ok(Some(m)) if side == Side::Backend => without_channel_binding(m),
             Ok(Some(m)) => m,
             Ok(None) | Err(_) => break,
         };
@@ -257,6 +260,25 @@ async fn pump(
     }
     let _ = to.shutdown().await;
     Ok(())
+}
+
+/// An AuthenticationSASL message without the `-PLUS` mechanisms: channel
+/// binding ties SCRAM to one TLS connection, and the recorder stands between
+/// two, so the client is offered plain SCRAM-SHA-256 only. Other messages
+/// are returned unchanged.
+fn without_channel_binding(m: Message) -> Message {
+    let mut r = wire::Reader::new(&m.body);
+    if m.tag() != Some(b'R') || r.i32() != Some(10) {
+        return m;
+    }
+    let mut body = 10i32.to_be_bytes().to_vec();
+    while let Some(mechanism) = r.cstr().filter(|s| !s.is_empty()) {
+        if !mechanism.ends_with("-PLUS") {
+            wire::put_cstr(&mut body, &mechanism);
+        }
+    }
+    body.push(0);
+    Message::tagged(b'R', body)
 }
 
 /// Connects to the upstream, with TLS when asked.

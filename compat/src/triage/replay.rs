@@ -88,7 +88,7 @@ pub async fn replay_connection(recorded: &RecordedConnection, endpoint: &Endpoin
         Err(why) => return Replayed::Failed(format!("{}: {why}", endpoint.label)),
     };
     let mut comparer = Comparer::default();
-    if let Err(d) = comparer.startup(&recorded.startup_answer, &startup) {
+    if let Some(d) = comparer.startup(&recorded.startup_answer, &startup) {
         return Replayed::Diverged(d);
     }
     for exchange in &recorded.exchanges {
@@ -101,7 +101,7 @@ pub async fn replay_connection(recorded: &RecordedConnection, endpoint: &Endpoin
         let answer = collect_answer(&mut stream, exchange).await;
         let ordered =
             sql_of(exchange).is_some_and(|(_, sql)| sql.to_lowercase().contains("order by"));
-        if let Err(d) = comparer.answer(&answer_to(exchange), &exchange.answer, &answer, ordered) {
+        if let Some(d) = comparer.answer(&answer_to(exchange), &exchange.answer, &answer, ordered) {
             return Replayed::Diverged(d);
         }
     }

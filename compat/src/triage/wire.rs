@@ -108,29 +108,32 @@ impl Message {
 
 /// Reads one tagged message; `None` at a clean end of stream.
 pub async fn read_tagged<R: AsyncRead + Unpin>(r: &mut R) -> std::io::Result<Option<Message>> {
-    let mut head = [0u8; 5];
+    Ok(read_frame::<5, R>(r)
+        .await?
+        .map(|(head, body)| Message::tagged(head[0], body)))
+}
+
+/// Reads one untagged (startup-phase) message; `None` at a clean end of stream.
+pub async fn read_untagged<R: AsyncRead + Unpin>(r: &mut R) -> std::io::Result<Option<Message>> {
+    Ok(read_frame::<4, R>(r).await?.map(|(_, body)| Message {
+        framing: Framing::Untagged,
+        body,
+    }))
+}
+
+/// Reads a header of `N` bytes ending in the length word, then the body;
+/// `None` when the stream ends before the header starts.
+async fn read_frame<const N: usize, R: AsyncRead + Unpin>(
+    r: &mut R,
+) -> std::io::Result<Option<([u8; N], Vec<u8>)>> {
+    let mut head = [0u8; N];
     match r.read_exact(&mut head[..1]).await {
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
         other => other?,
     };
     r.read_exact(&mut head[1..]).await?;
-    let body = read_body(r, i32::from_be_bytes([head[1], head[2], head[3], head[4]])).await?;
-    Ok(Some(Message::tagged(head[0], body)))
-}
-
-/// Reads one untagged (startup-phase) message; `None` at a clean end of stream.
-pub async fn read_untagged<R: AsyncRead + Unpin>(r: &mut R) -> std::io::Result<Option<Message>> {
-    let mut len = [0u8; 4];
-    match r.read_exact(&mut len[..1]).await {
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
-        other => other?,
-    };
-    r.read_exact(&mut len[1..]).await?;
-    let body = read_body(r, i32::from_be_bytes(len)).await?;
-    Ok(Some(Message {
-        framing: Framing::Untagged,
-        body,
-    }))
+    let len = i32::from_be_bytes([head[N - 4], head[N - 3], head[N - 2], head[N - 1]]);
+    Ok(Some((head, read_body(r, len).await?)))
 }
 
 async fn read_body<R: AsyncRead + Unpin>(r: &mut R, len: i32) -> std::io::Result<Vec<u8>> {
