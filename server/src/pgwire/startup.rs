@@ -324,6 +324,7 @@ async fn password_text(conn: &mut Connection) -> Result<String, StartupEnd> {
 }
 
 async fn send_auth_ok(conn: &mut Connection) -> Result<(), StartupEnd> {
+    conn.codec_mut().authenticated();
     send_now(
         conn,
         PgWireBackendMessage::Authentication(Authentication::Ok),

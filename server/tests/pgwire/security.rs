@@ -241,6 +241,40 @@ async fn tls_required_on_loopback_refuses_plaintext_before_the_password() {
     assert_eq!(psql(&s, "sslmode=require").await, Ok("1".into()));
 }
 
+/// `startup_timeout` bounds the whole startup: a client that stalls inside
+/// the TLS handshake, or after the password request, is dropped (silently, as
+/// PostgreSQL drops a client at `authentication_timeout`).
+#[tokio::test]
+async fn the_startup_deadline_covers_the_tls_handshake_and_authentication() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scram_server(
+        &rcgen_cert(dir.path(), &rcgen::PKCS_ECDSA_P256_SHA256),
+        "startup_timeout = \"1s\"",
+    )
+    .await;
+    let closed_within_10s = |mut tcp: tokio::net::TcpStream| async move {
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            tcp.read_to_end(&mut rest),
+        );
+        assert!(read.await.is_ok(), "the stalled client was dropped");
+    };
+    // SSLRequest accepted, then no ClientHello.
+    let mut tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    tcp.write_all(&[0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f])
+        .await
+        .unwrap();
+    assert_eq!(tcp.read_u8().await.unwrap(), b'S');
+    closed_within_10s(tcp).await;
+    // The SASL offer, then no answer.
+    let mut tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    tcp.write_all(&startup_packet("datapress")).await.unwrap();
+    assert_eq!(read_message(&mut tcp).await.0, b'R');
+    closed_within_10s(tcp).await;
+    assert_eq!(psql(&s, "sslmode=require").await, Ok("1".into()));
+}
+
 #[tokio::test]
 async fn pkcs1_and_sec1_keys_are_accepted() {
     for (args, header) in [
