@@ -9,12 +9,13 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
+use super::auth::ScramVerifier;
 use super::cancel::CancelRegistry;
 use super::session::{Session, Shutdown};
 use super::startup::{refuse, startup, StartupContext, StartupEnd};
 use super::tls;
 use crate::catalog::functions::SessionInfo;
-use crate::config::PgwireConfig;
+use crate::config::{AuthMethod, PgwireConfig};
 use crate::engine::Engine;
 use crate::metrics::Protocol;
 use crate::settings::Settings;
@@ -69,11 +70,17 @@ impl PgServer {
             Some(i) => (i.certificate_hash, Some(i.acceptor)),
             None => (None, None),
         };
+        // PBKDF2 runs here, once, rather than at every login.
+        let scram = match (&config.auth_method, &config.password) {
+            (AuthMethod::ScramSha256, Some(password)) => Some(ScramVerifier::new(password)),
+            _ => None,
+        };
         let ctx = Arc::new(StartupContext {
             config,
             tls: acceptor,
             cancels: Arc::new(CancelRegistry::default()),
             certificate_hash,
+            scram,
         });
         let (stopping, stopping_rx) = watch::channel(false);
         let (grace_over, grace_over_rx) = watch::channel(false);
