@@ -18,7 +18,7 @@ use crate::catalog::functions::SessionInfo;
 use crate::config::{AuthMethod, PgwireConfig};
 use crate::engine::Engine;
 use crate::metrics::Protocol;
-use crate::settings::Settings;
+use crate::settings::{Settings, TimeoutDefaults};
 
 /// Why the endpoint could not start.
 #[derive(Debug, thiserror::Error)]
@@ -181,13 +181,15 @@ async fn serve(
     peer: SocketAddr,
     shutdown: Shutdown,
 ) {
-    let timeout_ms = ctx
-        .config
-        .statement_timeout
-        .map_or(0, |d| d.as_millis() as u64);
+    let ms = |timeout: Option<Duration>| timeout.map_or(0, |d| d.as_millis() as u64);
+    let timeouts = TimeoutDefaults {
+        statement: ms(ctx.config.statement_timeout),
+        idle_session: ms(ctx.config.idle_session_timeout),
+        idle_in_transaction: ms(ctx.config.idle_in_transaction_session_timeout),
+    };
     let key = ctx.cancels.register();
     let mut connection = started.connection;
-    let settings = match Settings::new(&started.user, &started.settings, timeout_ms) {
+    let settings = match Settings::new(&started.user, &started.settings, timeouts) {
         Ok(s) => s,
         Err(e) => {
             refuse(&mut connection, e).await;
