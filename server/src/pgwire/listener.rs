@@ -1,11 +1,13 @@
-//! The TCP listener: accepts connections, enforces `max_connections` and the
-//! startup deadline, and runs one session task per client until shutdown.
+//! The TCP listener: accepts connections (with TCP keepalive), enforces
+//! `max_connections` and the startup deadline, and runs one session task per
+//! client until shutdown.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
+use socket2::{SockRef, TcpKeepalive};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
@@ -122,6 +124,21 @@ impl PgServer {
     }
 }
 
+/// How long a connection may be silent before the first keepalive probe.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(60);
+/// The time between unanswered keepalive probes.
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(15);
+
+/// Turns on TCP keepalive, so that the kernel notices a peer that vanished
+/// without closing (a powered-off machine, a dropped route) and its session
+/// ends instead of waiting for a message forever.
+fn keep_alive(tcp: &TcpStream) -> std::io::Result<()> {
+    let probes = TcpKeepalive::new()
+        .with_time(KEEPALIVE_IDLE)
+        .with_interval(KEEPALIVE_INTERVAL);
+    SockRef::from(tcp).set_tcp_keepalive(&probes)
+}
+
 async fn accept_loop(
     listener: TcpListener,
     ctx: Arc<StartupContext>,
@@ -135,6 +152,9 @@ async fn accept_loop(
         tokio::select! {
             accepted = listener.accept() => {
                 let Ok((tcp, peer)) = accepted else { continue };
+                if let Err(e) = keep_alive(&tcp) {
+                    tracing::debug!(%peer, "TCP keepalive not set: {e}");
+                }
                 let permit = Arc::clone(&slots).try_acquire_owned().ok();
                 let ctx = Arc::clone(&ctx);
                 let engine = Arc::clone(&engine);
@@ -209,4 +229,23 @@ async fn serve(
         .run()
         .await;
     tracing::debug!(%peer, "connection closed");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn accepted_sockets_get_tcp_keepalive() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap());
+        let (accepted, _) = tokio::join!(listener.accept(), client);
+        let (tcp, _) = accepted.unwrap();
+        let socket = SockRef::from(&tcp);
+        assert!(!socket.keepalive().unwrap(), "off until it is turned on");
+        keep_alive(&tcp).unwrap();
+        assert!(socket.keepalive().unwrap());
+        assert_eq!(socket.tcp_keepalive_time().unwrap(), KEEPALIVE_IDLE);
+        assert_eq!(socket.tcp_keepalive_interval().unwrap(), KEEPALIVE_INTERVAL);
+    }
 }
