@@ -187,7 +187,14 @@ async fn accept_loop(
                 });
             }
             _ = stopping.changed() => break,
-            Some(_) = sessions.join_next(), if !sessions.is_empty() => {}
+            Some(joined) = sessions.join_next(), if !sessions.is_empty() => {
+                // A session contains its own panics (FATAL XX000); this is one
+                // before the session existed (startup, authentication).
+                match joined {
+                    Err(e) if e.is_panic() => tracing::error!("connection task panicked: {e}"),
+                    _ => {}
+                }
+            }
         }
     }
     drop(listener);

@@ -3,12 +3,14 @@
 //! status byte. What statements do is in `execute.rs`.
 
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::execution::context::SessionState;
 use datafusion::logical_expr::LogicalPlan;
+use futures::FutureExt;
 use pgwire::messages::data::{NoData, ParameterDescription};
 use pgwire::messages::extendedquery::{
     Bind, BindComplete, CloseComplete, ParseComplete, TARGET_TYPE_BYTE_STATEMENT,
@@ -239,8 +241,31 @@ impl Session {
     }
 
     /// Greets the client (ParameterStatus, BackendKeyData, ReadyForQuery) and
-    /// serves it until it leaves.
+    /// serves it until it leaves. A panic ends this session only: the client
+    /// gets FATAL XX000 and the server goes on.
     pub async fn run(mut self) {
+        if let Err(panic) = AssertUnwindSafe(self.serve()).catch_unwind().await {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".into());
+            self.crashed(what).await;
+        }
+    }
+
+    /// Ends the session after a panic (`what` it said) while serving it. What
+    /// was buffered of the interrupted answer is dropped (it may stop
+    /// mid-message) before the error is sent.
+    async fn crashed(&mut self, what: String) {
+        tracing::error!(pid = self.key.pid, "session task panicked: {what}");
+        self.conn.out().clear();
+        let e = PgError::new(sqlstate::INTERNAL_ERROR, format!("internal error: {what}"));
+        self.terminate(e).await;
+    }
+
+    /// [`Session::run`] until the session ends.
+    async fn serve(&mut self) {
         let reported = self.settings().reported();
         self.reported = reported;
         for (name, value) in self.reported.clone() {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 
-use crate::common::{command_tags, query, status, Raw, TestServer};
+use crate::common::{assert_alive, command_tags, query, status, Raw, TestServer};
 
 /// 1,500,000 rows sorted on a text column: far beyond a 16 MB limit.
 const BIG_SORT: &str = "SELECT a.id, b.city FROM accidents a, \
@@ -216,4 +216,24 @@ async fn a_statement_longer_than_the_idle_timeout_is_not_ended() {
     assert_eq!(command_tags(&answer), ["SELECT 50000"]);
     assert!(answer.iter().all(|m| m.tag != b'E'), "no error");
     assert_eq!(terminated(&mut raw).await.0, "57P05");
+}
+
+/// A panic while serving one client (the test hook `datapress_test_panic()`,
+/// compiled only for tests) ends that connection with FATAL XX000; the other
+/// sessions and new clients are served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_ends_only_its_own_connection_with_xx000() {
+    let s = TestServer::start("").await;
+    let other = s.connect().await;
+    let mut raw = s.raw().await;
+    raw.send(&[query("SELECT datapress_test_panic()")]).await;
+    assert_eq!(
+        terminated(&mut raw).await,
+        (
+            "XX000".into(),
+            "internal error: datapress_test_panic() was called".into()
+        )
+    );
+    assert_alive(&other).await;
+    assert_alive(&s.connect().await).await;
 }
