@@ -87,12 +87,7 @@ async fn an_authentication_message_over_64_kib_is_refused_from_its_header() {
         ("08P01".into(), "invalid message length".into())
     );
     // The next client authenticates and is served.
-    let dsn = s.dsn("password=secret");
-    let (c, conn) = tokio_postgres::connect(&dsn, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(conn);
-    assert_alive(&c).await;
+    assert_alive(&s.connect_with("password=secret").await).await;
 }
 
 #[tokio::test]

@@ -141,11 +141,7 @@ async fn an_idle_session_ends_with_57p05_after_idle_session_timeout() {
             "terminating connection due to idle-session timeout".into()
         )
     );
-    let dsn = s.dsn("options='-c idle_session_timeout=0'");
-    let (c, conn) = tokio_postgres::connect(&dsn, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(conn);
+    let c = s.connect_with("options='-c idle_session_timeout=0'").await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     crate::common::assert_alive(&c).await;
 }

@@ -189,11 +189,9 @@ async fn a_sasl_initial_response_with_a_lying_length_is_refused() {
         assert!(text.contains("malformed SASL message"), "{text}");
     }
     // The server still authenticates a well-behaved client.
-    let dsn = s.dsn(&format!("password={PASSWORD} sslmode=disable"));
-    let (c, conn) = tokio_postgres::connect(&dsn, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(conn);
+    let c = s
+        .connect_with(&format!("password={PASSWORD} sslmode=disable"))
+        .await;
     crate::common::assert_alive(&c).await;
 }
 
@@ -240,11 +238,7 @@ async fn scram_logins_share_one_verifier() {
     let first = salt_and_iterations(first);
     assert!(first.ends_with(",i=4096"), "{first}");
     assert_eq!(first, salt_and_iterations(second));
-    let dsn = s.dsn(&format!("password={PASSWORD}"));
-    let (c, conn) = tokio_postgres::connect(&dsn, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(conn);
+    let c = s.connect_with(&format!("password={PASSWORD}")).await;
     crate::common::assert_alive(&c).await;
 }
 
