@@ -59,6 +59,8 @@ const PGWIRE_KEYS: &[&str] = &[
     "startup_timeout",
     "max_message_size",
     "client_write_timeout",
+    "idle_session_timeout",
+    "idle_in_transaction_session_timeout",
 ];
 
 /// A Python value as a TOML value.

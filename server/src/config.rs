@@ -98,6 +98,8 @@ struct RawPgwire {
     startup_timeout: Option<String>,
     max_message_size: Option<usize>,
     client_write_timeout: Option<String>,
+    idle_session_timeout: Option<String>,
+    idle_in_transaction_session_timeout: Option<String>,
 }
 
 /// One dataset as written: a `[[datasets]]` entry, or the body of an HTTP
@@ -264,6 +266,11 @@ pub struct PgwireConfig {
     pub max_message_size: usize,
     /// A client that reads nothing of its results for this long is dropped.
     pub client_write_timeout: Duration,
+    /// Default `idle_session_timeout` of every session (57P05); `None` = off.
+    pub idle_session_timeout: Option<Duration>,
+    /// Default `idle_in_transaction_session_timeout` of every session (25P03);
+    /// `None` = off.
+    pub idle_in_transaction_session_timeout: Option<Duration>,
 }
 
 impl PgwireConfig {
@@ -346,6 +353,15 @@ pub fn is_loopback_host(host: &str) -> bool {
         return true;
     }
     host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A timeout that may be off: `None` when absent or zero, as PostgreSQL's 0.
+fn optional_timeout(
+    setting: &'static str,
+    text: Option<String>,
+) -> Result<Option<Duration>, ConfigError> {
+    let timeout = text.map(|s| parse_duration(setting, &s)).transpose()?;
+    Ok(timeout.filter(|d| !d.is_zero()))
 }
 
 fn parse_duration(setting: &'static str, s: &str) -> Result<Duration, ConfigError> {
@@ -510,11 +526,16 @@ impl Config {
                 "tls_required needs tls_cert and tls_key",
             ));
         }
-        let statement_timeout = env("DATAPRESS_PGWIRE_STATEMENT_TIMEOUT")
-            .or(p.statement_timeout)
-            .map(|s| parse_duration("server.pgwire.statement_timeout", &s))
-            .transpose()?
-            .filter(|d| !d.is_zero());
+        let statement_timeout = optional_timeout(
+            "server.pgwire.statement_timeout",
+            env("DATAPRESS_PGWIRE_STATEMENT_TIMEOUT").or(p.statement_timeout),
+        )?;
+        let idle_session_timeout =
+            optional_timeout("server.pgwire.idle_session_timeout", p.idle_session_timeout)?;
+        let idle_in_transaction_session_timeout = optional_timeout(
+            "server.pgwire.idle_in_transaction_session_timeout",
+            p.idle_in_transaction_session_timeout,
+        )?;
         let startup_timeout = env("DATAPRESS_PGWIRE_STARTUP_TIMEOUT")
             .or(p.startup_timeout)
             .map(|s| parse_duration("server.pgwire.startup_timeout", &s))
@@ -543,6 +564,8 @@ impl Config {
                 .or(p.max_message_size)
                 .unwrap_or(64 << 20),
             client_write_timeout,
+            idle_session_timeout,
+            idle_in_transaction_session_timeout,
         };
         let http = validate_http(raw.server.http, overrides, &resolve)?;
         let memory = MemoryConfig {
@@ -787,6 +810,30 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("tls_cert"), "{err}");
+    }
+
+    #[test]
+    fn idle_timeouts_are_off_by_default_and_read_as_durations() {
+        let c = load("").unwrap();
+        assert_eq!(c.pgwire.idle_session_timeout, None);
+        assert_eq!(c.pgwire.idle_in_transaction_session_timeout, None);
+        let c = load(
+            "[server.pgwire]\nidle_session_timeout = \"10min\"\n\
+             idle_in_transaction_session_timeout = \"0\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.pgwire.idle_session_timeout,
+            Some(Duration::from_secs(600))
+        );
+        assert_eq!(
+            c.pgwire.idle_in_transaction_session_timeout, None,
+            "0 is off"
+        );
+        let err = load("[server.pgwire]\nidle_session_timeout = \"soon\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("server.pgwire.idle_session_timeout"), "{err}");
     }
 
     #[test]

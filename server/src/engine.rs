@@ -126,6 +126,13 @@ impl Engine {
             &mut template,
             Arc::new(crate::dialect::functions::single_value::single_value()),
         )?;
+        #[cfg(feature = "test-hooks")]
+        datafusion::execution::FunctionRegistry::register_udf(
+            &mut template,
+            Arc::new(datafusion::logical_expr::ScalarUDF::new_from_impl(
+                crate::test_hooks::TestPanic::default(),
+            )),
+        )?;
         template.register_udtf(
             crate::catalog::pg_catalog::SHOW_ALL_SETTINGS,
             crate::catalog::pg_catalog::show_all_settings(&registry),

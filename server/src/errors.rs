@@ -43,6 +43,8 @@ pub mod sqlstate {
     pub const INVALID_PASSWORD: &str = "28P01";
     pub const INTERNAL_ERROR: &str = "XX000";
     pub const ADMIN_SHUTDOWN: &str = "57P01";
+    pub const IDLE_SESSION_TIMEOUT: &str = "57P05";
+    pub const IDLE_IN_TRANSACTION_SESSION_TIMEOUT: &str = "25P03";
     pub const CONNECTION_FAILURE: &str = "08006";
     pub const CHARACTER_NOT_IN_REPERTOIRE: &str = "22021";
     pub const INDETERMINATE_DATATYPE: &str = "42P18";

@@ -16,4 +16,6 @@ pub mod pgwire;
 pub mod server;
 pub mod settings;
 pub mod sql;
+#[cfg(feature = "test-hooks")]
+pub mod test_hooks;
 pub mod tls;

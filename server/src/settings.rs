@@ -101,20 +101,25 @@ fn float_digits(v: &str) -> Result<String, String> {
     }
 }
 
-fn duration_ms(v: &str) -> Result<String, String> {
+/// A duration setting's value in milliseconds: a number of ms, or a number
+/// with a unit (`ms`, `s`, `min`, `h`), at most PostgreSQL's `INT_MAX` ms.
+fn parse_ms(v: &str) -> Option<u64> {
     let t = v.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("invalid value for parameter: \"{v}\""))?;
-    let ms = match unit.trim() {
-        "" | "ms" => n,
-        "s" => n * 1000,
-        "min" => n * 60_000,
-        "h" => n * 3_600_000,
-        _ => return Err(format!("invalid value for parameter: \"{v}\"")),
+    let n: u64 = num.parse().ok()?;
+    let scale = match unit.trim() {
+        "" | "ms" => 1,
+        "s" => 1000,
+        "min" => 60_000,
+        "h" => 3_600_000,
+        _ => return None,
     };
+    n.checked_mul(scale).filter(|&ms| ms <= i32::MAX as u64)
+}
+
+fn duration_ms(v: &str) -> Result<String, String> {
+    let ms = parse_ms(v).ok_or_else(|| format!("invalid value for parameter: \"{v}\""))?;
     Ok(if ms == 0 {
         "0".into()
     } else if ms % 1000 == 0 {
@@ -248,6 +253,15 @@ const DEFS: &[Def] = &[
         access: Access::User,
         check: duration_ms,
         description: "Sets the maximum allowed idle time between queries, when in a transaction.",
+    },
+    Def {
+        name: "idle_session_timeout",
+        default: "0",
+        report: false,
+        access: Access::User,
+        check: duration_ms,
+        description:
+            "Sets the maximum allowed idle time between queries, when not in a transaction.",
     },
     Def {
         name: "in_hot_standby",
@@ -410,6 +424,18 @@ fn find(name: &str) -> Option<&'static Def> {
 /// A ParameterStatus the session must send after a change.
 pub type Reported = (String, String);
 
+/// The configuration's defaults for the session timeouts, in milliseconds
+/// (0: off, PostgreSQL's default).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TimeoutDefaults {
+    /// `statement_timeout`.
+    pub statement: u64,
+    /// `idle_session_timeout`.
+    pub idle_session: u64,
+    /// `idle_in_transaction_session_timeout`.
+    pub idle_in_transaction: u64,
+}
+
 /// One session's settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -420,23 +446,32 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Settings for a session of `user`, with the startup packet's options applied
-    /// (unknown or invalid startup options are errors, as in PG).
+    /// Settings for a session of `user`: the configured `timeouts`, then the
+    /// startup packet's options (unknown or invalid ones are errors, as in PG).
     pub fn new(
         user: &str,
         startup: &[(String, String)],
-        statement_timeout_ms: u64,
+        timeouts: TimeoutDefaults,
     ) -> Result<Settings, PgError> {
         let mut values = BTreeMap::new();
         for d in DEFS {
             values.insert(d.name.to_ascii_lowercase(), d.default.to_string());
         }
         values.insert("session_authorization".into(), user.to_string());
-        if statement_timeout_ms > 0 {
-            values.insert(
-                "statement_timeout".into(),
-                duration_ms(&statement_timeout_ms.to_string()).unwrap_or_default(),
-            );
+        for (name, ms) in [
+            ("statement_timeout", timeouts.statement),
+            ("idle_session_timeout", timeouts.idle_session),
+            (
+                "idle_in_transaction_session_timeout",
+                timeouts.idle_in_transaction,
+            ),
+        ] {
+            if ms > 0 {
+                values.insert(
+                    name.into(),
+                    duration_ms(&ms.to_string()).unwrap_or_default(),
+                );
+            }
         }
         let mut settings = Settings {
             session_defaults: BTreeMap::new(),
@@ -565,16 +600,23 @@ impl Settings {
 
     /// `statement_timeout` in milliseconds (0 = none).
     pub fn statement_timeout_ms(&self) -> u64 {
-        let v = self
-            .values
-            .get("statement_timeout")
-            .map(String::as_str)
-            .unwrap_or("0");
-        let t = v.trim_end_matches("ms");
-        if let Some(s) = v.strip_suffix('s').filter(|_| !v.ends_with("ms")) {
-            return s.parse::<u64>().unwrap_or(0) * 1000;
-        }
-        t.parse().unwrap_or(0)
+        self.milliseconds("statement_timeout")
+    }
+
+    /// How long a session may wait for its next message, in milliseconds
+    /// (0 = forever): `idle_in_transaction_session_timeout` inside a
+    /// transaction block, else `idle_session_timeout`.
+    pub fn idle_timeout_ms(&self, in_transaction: bool) -> u64 {
+        self.milliseconds(if in_transaction {
+            "idle_in_transaction_session_timeout"
+        } else {
+            "idle_session_timeout"
+        })
+    }
+
+    /// The value of the duration setting `name` (lowercase) in milliseconds.
+    fn milliseconds(&self, name: &str) -> u64 {
+        self.values.get(name).and_then(|v| parse_ms(v)).unwrap_or(0)
     }
 }
 
@@ -590,7 +632,7 @@ mod tests {
     use super::*;
 
     fn settings() -> Settings {
-        Settings::new("datapress", &[], 0).unwrap()
+        Settings::new("datapress", &[], TimeoutDefaults::default()).unwrap()
     }
 
     #[test]
@@ -628,5 +670,34 @@ mod tests {
         assert_eq!(s.statement_timeout_ms(), 1500);
         s.set("statement_timeout", "2s").unwrap();
         assert_eq!(s.statement_timeout_ms(), 2000);
+        assert_eq!(
+            s.set("statement_timeout", "99999999999999999999h")
+                .unwrap_err()
+                .code,
+            "22023",
+            "out of range, not an overflow"
+        );
+    }
+
+    #[test]
+    fn the_idle_timeout_depends_on_the_transaction_state() {
+        let timeouts = TimeoutDefaults {
+            idle_session: 60_000,
+            ..TimeoutDefaults::default()
+        };
+        let mut s = Settings::new("datapress", &[], timeouts).unwrap();
+        assert_eq!(s.get("idle_session_timeout").unwrap(), "60s");
+        assert_eq!(s.idle_timeout_ms(false), 60_000);
+        assert_eq!(s.idle_timeout_ms(true), 0);
+        s.set("idle_in_transaction_session_timeout", "250").unwrap();
+        assert_eq!(s.idle_timeout_ms(true), 250);
+        s.set("idle_session_timeout", "0").unwrap();
+        assert_eq!(s.idle_timeout_ms(false), 0);
+        s.reset("idle_session_timeout").unwrap();
+        assert_eq!(
+            s.idle_timeout_ms(false),
+            60_000,
+            "RESET: the configured default"
+        );
     }
 }

@@ -44,6 +44,8 @@ class DataPressConfig:
         pgwire_startup_timeout: Optional[str] = None,
         pgwire_max_message_size: Optional[int] = None,
         pgwire_client_write_timeout: Optional[str] = None,
+        pgwire_idle_session_timeout: Optional[str] = None,
+        pgwire_idle_in_transaction_session_timeout: Optional[str] = None,
         datasets: Optional[Sequence[Mapping[str, Any]]] = None,
         base_dir: Optional[_Path] = None,
     ) -> None: ...

@@ -1589,7 +1589,9 @@ mod tests {
             database: "d".into(),
             pid: 7,
             tls,
-            settings: std::sync::Mutex::new(crate::settings::Settings::new("u", &[], 0).unwrap()),
+            settings: std::sync::Mutex::new(
+                crate::settings::Settings::new("u", &[], Default::default()).unwrap(),
+            ),
         })
     }
 

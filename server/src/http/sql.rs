@@ -31,7 +31,7 @@ use crate::encode::types::{PgScalar, PgType};
 use crate::encode::{EncodeError, Format};
 use crate::errors::{sqlstate, PgError};
 use crate::metrics::Protocol;
-use crate::settings::Settings;
+use crate::settings::{Settings, TimeoutDefaults};
 use crate::sql::plan::plan_query;
 use crate::sql::statements::{self, Statement};
 
@@ -185,8 +185,11 @@ async fn start(api: &ApiState, request: &SqlRequest) -> Result<Running, (&'stati
             ))
         }
     };
-    let timeout_ms = api.statement_timeout.map_or(0, |d| d.as_millis() as u64);
-    let settings = Settings::new("http", &[], timeout_ms).map_err(|e| ("query", e))?;
+    let timeouts = TimeoutDefaults {
+        statement: api.statement_timeout.map_or(0, |d| d.as_millis() as u64),
+        ..TimeoutDefaults::default()
+    };
+    let settings = Settings::new("http", &[], timeouts).map_err(|e| ("query", e))?;
     let opts = {
         let mut opts = settings.encode_options();
         opts.object_names = Some(Arc::clone(api.datasets.engine().registry()) as _);

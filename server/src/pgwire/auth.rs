@@ -114,12 +114,37 @@ fn protocol_error(message: &str) -> StartupEnd {
     StartupEnd::Refused(PgError::protocol(message.to_string()))
 }
 
+/// What the server keeps of the SCRAM-SHA-256 password, as PostgreSQL stores
+/// it in `pg_authid` (RFC 5802 §3): the salt and the two keys PBKDF2 derives.
+/// Made once when the endpoint starts, so a login costs two HMACs and no
+/// PBKDF2.
+pub struct ScramVerifier {
+    salt: [u8; 16],
+    stored_key: Vec<u8>,
+    server_key: Vec<u8>,
+}
+
+impl ScramVerifier {
+    /// The verifier of `password` with a random salt.
+    pub fn new(password: &str) -> ScramVerifier {
+        let salt: [u8; 16] = rand::random();
+        let mut salted = [0u8; 32];
+        pbkdf2::pbkdf2_hmac::<Sha256>(password.as_bytes(), &salt, ITERATIONS, &mut salted);
+        ScramVerifier {
+            salt,
+            stored_key: Sha256::digest(hmac(&salted, b"Client Key")).to_vec(),
+            server_key: hmac(&salted, b"Server Key"),
+        }
+    }
+}
+
 /// Runs the SCRAM-SHA-256 exchange. `channel_binding` is the certificate hash
 /// on a TLS connection (offering SCRAM-SHA-256-PLUS). Returns whether the
-/// client proved it knows `password`; protocol errors end the startup.
+/// client proved it knows the password of `verifier`; protocol errors end the
+/// startup.
 pub async fn scram(
     conn: &mut Connection,
-    password: &str,
+    verifier: &ScramVerifier,
     channel_binding: Option<Vec<u8>>,
 ) -> Result<bool, StartupEnd> {
     let mut mechanisms = Vec::new();
@@ -158,10 +183,9 @@ pub async fn scram(
     let client_nonce = attribute(client_first_bare, 'r')
         .ok_or_else(|| protocol_error("malformed SCRAM message"))?;
 
-    let salt: [u8; 16] = rand::random();
     let server_nonce: [u8; 18] = rand::random();
     let nonce = format!("{client_nonce}{}", B64.encode(server_nonce));
-    let server_first = format!("r={nonce},s={},i={ITERATIONS}", B64.encode(salt));
+    let server_first = format!("r={nonce},s={},i={ITERATIONS}", B64.encode(verifier.salt));
     send(
         conn,
         Authentication::SASLContinue(Bytes::from(server_first.clone())),
@@ -187,23 +211,19 @@ pub async fn scram(
     let nonce_ok = attribute(without_proof, 'r') == Some(nonce.as_str());
     let proof = B64.decode(proof).unwrap_or_default();
 
-    let mut salted = [0u8; 32];
-    pbkdf2::pbkdf2_hmac::<Sha256>(password.as_bytes(), &salt, ITERATIONS, &mut salted);
-    let client_key = hmac(&salted, b"Client Key");
-    let stored_key = Sha256::digest(&client_key);
     let auth_message = format!("{client_first_bare},{server_first},{without_proof}");
-    let client_signature = hmac(&stored_key, auth_message.as_bytes());
+    let client_signature = hmac(&verifier.stored_key, auth_message.as_bytes());
     let recovered: Vec<u8> = proof
         .iter()
         .zip(&client_signature)
         .map(|(p, s)| p ^ s)
         .collect();
-    let proof_ok = proof.len() == 32 && constant_time_eq(&Sha256::digest(&recovered), &stored_key);
+    let proof_ok =
+        proof.len() == 32 && constant_time_eq(&Sha256::digest(&recovered), &verifier.stored_key);
     if !(binding_ok && nonce_ok && proof_ok) {
         return Ok(false);
     }
-    let server_key = hmac(&salted, b"Server Key");
-    let server_signature = hmac(&server_key, auth_message.as_bytes());
+    let server_signature = hmac(&verifier.server_key, auth_message.as_bytes());
     let server_final = format!("v={}", B64.encode(server_signature));
     send(conn, Authentication::SASLFinal(Bytes::from(server_final))).await?;
     Ok(true)

@@ -1,7 +1,8 @@
 //! One client's socket as pgwire frames. The pgwire crate negotiates TLS
 //! (SSLRequest, GSSENCRequest, PG 17's direct TLS), decodes every frontend
 //! message and encodes the backend ones; this module adds what the product
-//! needs on top: the configured message size limit, PostgreSQL's answers to an
+//! needs on top: the configured message size limit, PostgreSQL's bounds on
+//! what is read before authentication ends, PostgreSQL's answers to an
 //! unsupported protocol version and to SQL that is not UTF-8, and a write buffer that the result encoder
 //! fills directly (DataRow, RowDescription and COPY data are written in bulk,
 //! never as one message value per row).
@@ -20,6 +21,9 @@ use crate::errors::{sqlstate, PgError, Severity};
 
 /// The longest startup packet we read (PostgreSQL's limit, also pgwire's).
 const MAX_STARTUP_PACKET: usize = 10_000;
+/// The longest message body read before authentication ends: PostgreSQL's
+/// `PG_MAX_AUTH_TOKEN_LENGTH`, the bound it reads password and SASL messages with.
+const MAX_AUTH_MESSAGE: usize = 65_535;
 /// The protocol version code of CancelRequest.
 const CANCEL_REQUEST_CODE: i32 = 80_877_102;
 
@@ -64,6 +68,8 @@ pub enum Incoming {
 pub struct PgCodec {
     context: DecodeContext,
     max_message_size: usize,
+    /// Authentication is not over: messages are bounded by [`MAX_AUTH_MESSAGE`].
+    authenticating: bool,
 }
 
 impl PgCodec {
@@ -75,12 +81,19 @@ impl PgCodec {
         PgCodec {
             context,
             max_message_size,
+            authenticating: true,
         }
     }
 
     /// The StartupMessage was read: from now on messages carry a type byte.
     pub fn startup_done(&mut self) {
         self.context.awaiting_frontend_startup = false;
+    }
+
+    /// The client authenticated: from now on messages may be as long as
+    /// `max_message_size`.
+    pub fn authenticated(&mut self) {
+        self.authenticating = false;
     }
 
     /// The length of the complete packet at the start of `src`, once all of
@@ -112,7 +125,7 @@ impl PgCodec {
             return Ok(None);
         }
         let len = (&src[1..5]).get_i32();
-        if len < 4 {
+        if len < 4 || self.authenticating && len as usize - 4 > MAX_AUTH_MESSAGE {
             return Err(PgError::protocol("invalid message length"));
         }
         if len as usize > self.max_message_size {

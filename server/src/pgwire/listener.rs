@@ -1,23 +1,26 @@
-//! The TCP listener: accepts connections, enforces `max_connections` and the
-//! startup deadline, and runs one session task per client until shutdown.
+//! The TCP listener: accepts connections (with TCP keepalive), enforces
+//! `max_connections` and the startup deadline, and runs one session task per
+//! client until shutdown.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
+use socket2::{SockRef, TcpKeepalive};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
+use super::auth::ScramVerifier;
 use super::cancel::CancelRegistry;
 use super::session::{Session, Shutdown};
 use super::startup::{refuse, startup, StartupContext, StartupEnd};
 use super::tls;
 use crate::catalog::functions::SessionInfo;
-use crate::config::PgwireConfig;
+use crate::config::{AuthMethod, PgwireConfig};
 use crate::engine::Engine;
 use crate::metrics::Protocol;
-use crate::settings::Settings;
+use crate::settings::{Settings, TimeoutDefaults};
 
 /// Why the endpoint could not start.
 #[derive(Debug, thiserror::Error)]
@@ -69,11 +72,17 @@ impl PgServer {
             Some(i) => (i.certificate_hash, Some(i.acceptor)),
             None => (None, None),
         };
+        // PBKDF2 runs here, once, rather than at every login.
+        let scram = match (&config.auth_method, &config.password) {
+            (AuthMethod::ScramSha256, Some(password)) => Some(ScramVerifier::new(password)),
+            _ => None,
+        };
         let ctx = Arc::new(StartupContext {
             config,
             tls: acceptor,
             cancels: Arc::new(CancelRegistry::default()),
             certificate_hash,
+            scram,
         });
         let (stopping, stopping_rx) = watch::channel(false);
         let (grace_over, grace_over_rx) = watch::channel(false);
@@ -115,6 +124,21 @@ impl PgServer {
     }
 }
 
+/// How long a connection may be silent before the first keepalive probe.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(60);
+/// The time between unanswered keepalive probes.
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(15);
+
+/// Turns on TCP keepalive, so that the kernel notices a peer that vanished
+/// without closing (a powered-off machine, a dropped route) and its session
+/// ends instead of waiting for a message forever.
+fn keep_alive(tcp: &TcpStream) -> std::io::Result<()> {
+    let probes = TcpKeepalive::new()
+        .with_time(KEEPALIVE_IDLE)
+        .with_interval(KEEPALIVE_INTERVAL);
+    SockRef::from(tcp).set_tcp_keepalive(&probes)
+}
+
 async fn accept_loop(
     listener: TcpListener,
     ctx: Arc<StartupContext>,
@@ -128,6 +152,9 @@ async fn accept_loop(
         tokio::select! {
             accepted = listener.accept() => {
                 let Ok((tcp, peer)) = accepted else { continue };
+                if let Err(e) = keep_alive(&tcp) {
+                    tracing::debug!(%peer, "TCP keepalive not set: {e}");
+                }
                 let permit = Arc::clone(&slots).try_acquire_owned().ok();
                 let ctx = Arc::clone(&ctx);
                 let engine = Arc::clone(&engine);
@@ -160,7 +187,14 @@ async fn accept_loop(
                 });
             }
             _ = stopping.changed() => break,
-            Some(_) = sessions.join_next(), if !sessions.is_empty() => {}
+            Some(joined) = sessions.join_next(), if !sessions.is_empty() => {
+                // A session contains its own panics (FATAL XX000); this is one
+                // before the session existed (startup, authentication).
+                match joined {
+                    Err(e) if e.is_panic() => tracing::error!("connection task panicked: {e}"),
+                    _ => {}
+                }
+            }
         }
     }
     drop(listener);
@@ -174,13 +208,15 @@ async fn serve(
     peer: SocketAddr,
     shutdown: Shutdown,
 ) {
-    let timeout_ms = ctx
-        .config
-        .statement_timeout
-        .map_or(0, |d| d.as_millis() as u64);
+    let ms = |timeout: Option<Duration>| timeout.map_or(0, |d| d.as_millis() as u64);
+    let timeouts = TimeoutDefaults {
+        statement: ms(ctx.config.statement_timeout),
+        idle_session: ms(ctx.config.idle_session_timeout),
+        idle_in_transaction: ms(ctx.config.idle_in_transaction_session_timeout),
+    };
     let key = ctx.cancels.register();
     let mut connection = started.connection;
-    let settings = match Settings::new(&started.user, &started.settings, timeout_ms) {
+    let settings = match Settings::new(&started.user, &started.settings, timeouts) {
         Ok(s) => s,
         Err(e) => {
             refuse(&mut connection, e).await;
@@ -200,4 +236,23 @@ async fn serve(
         .run()
         .await;
     tracing::debug!(%peer, "connection closed");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn accepted_sockets_get_tcp_keepalive() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap());
+        let (accepted, _) = tokio::join!(listener.accept(), client);
+        let (tcp, _) = accepted.unwrap();
+        let socket = SockRef::from(&tcp);
+        assert!(!socket.keepalive().unwrap(), "off until it is turned on");
+        keep_alive(&tcp).unwrap();
+        assert!(socket.keepalive().unwrap());
+        assert_eq!(socket.tcp_keepalive_time().unwrap(), KEEPALIVE_IDLE);
+        assert_eq!(socket.tcp_keepalive_interval().unwrap(), KEEPALIVE_INTERVAL);
+    }
 }

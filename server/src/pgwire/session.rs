@@ -3,12 +3,14 @@
 //! status byte. What statements do is in `execute.rs`.
 
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::execution::context::SessionState;
 use datafusion::logical_expr::LogicalPlan;
+use futures::FutureExt;
 use pgwire::messages::data::{NoData, ParameterDescription};
 use pgwire::messages::extendedquery::{
     Bind, BindComplete, CloseComplete, ParseComplete, TARGET_TYPE_BYTE_STATEMENT,
@@ -167,6 +169,25 @@ pub struct Shutdown {
     pub grace_over: tokio::sync::watch::Receiver<bool>,
 }
 
+/// PostgreSQL's FATAL at a fast shutdown.
+fn shutting_down() -> PgError {
+    PgError::new(
+        sqlstate::ADMIN_SHUTDOWN,
+        "terminating connection due to administrator command",
+    )
+}
+
+/// Resolves to the error of `limit` once its time has passed (never without one).
+async fn idle_expiry(limit: Option<(std::time::Duration, PgError)>) -> PgError {
+    match limit {
+        Some((after, error)) => {
+            tokio::time::sleep(after).await;
+            error
+        }
+        None => std::future::pending().await,
+    }
+}
+
 /// Resolves once `signal` is set (never, if its sender is gone unset).
 async fn raised(mut signal: tokio::sync::watch::Receiver<bool>) {
     if signal.wait_for(|set| *set).await.is_err() {
@@ -209,21 +230,42 @@ impl Session {
         self
     }
 
-    /// Ends the session as PostgreSQL does on a fast shutdown: FATAL 57P01.
-    async fn terminate(&mut self) {
-        let e = PgError::new(
-            sqlstate::ADMIN_SHUTDOWN,
-            "terminating connection due to administrator command",
-        )
-        .with_severity(Severity::Fatal);
+    /// Ends the session with `e` as a FATAL error: a fast shutdown, an idle
+    /// timeout.
+    async fn terminate(&mut self, e: PgError) {
+        tracing::info!(pid = self.key.pid, code = e.code, "{}", e.message);
+        let e = e.with_severity(Severity::Fatal);
         crate::metrics::error_sent(crate::metrics::Protocol::Pgwire, e.code);
         self.conn.send_error(&e);
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), self.flush()).await;
     }
 
     /// Greets the client (ParameterStatus, BackendKeyData, ReadyForQuery) and
-    /// serves it until it leaves.
+    /// serves it until it leaves. A panic ends this session only: the client
+    /// gets FATAL XX000 and the server goes on.
     pub async fn run(mut self) {
+        if let Err(panic) = AssertUnwindSafe(self.serve()).catch_unwind().await {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".into());
+            self.crashed(what).await;
+        }
+    }
+
+    /// Ends the session after a panic (`what` it said) while serving it. What
+    /// was buffered of the interrupted answer is dropped (it may stop
+    /// mid-message) before the error is sent.
+    async fn crashed(&mut self, what: String) {
+        tracing::error!(pid = self.key.pid, "session task panicked: {what}");
+        self.conn.out().clear();
+        let e = PgError::new(sqlstate::INTERNAL_ERROR, format!("internal error: {what}"));
+        self.terminate(e).await;
+    }
+
+    /// [`Session::run`] until the session ends.
+    async fn serve(&mut self) {
         let reported = self.settings().reported();
         self.reported = reported;
         for (name, value) in self.reported.clone() {
@@ -242,17 +284,19 @@ impl Session {
             // Sync) the statement goes on until the grace period is over.
             let received = if self.at_ready {
                 let stopping = raised(self.shutdown.stopping.clone());
+                let idle = idle_expiry(self.idle_limit());
                 tokio::select! {
                     biased;
-                    () = stopping => return self.terminate().await,
+                    () = stopping => return self.terminate(shutting_down()).await,
                     received = self.conn.receive() => received,
+                    e = idle => return self.terminate(e).await,
                 }
             } else {
                 let grace_over = raised(self.shutdown.grace_over.clone());
                 tokio::select! {
                     biased;
                     received = self.conn.receive() => received,
-                    () = grace_over => return self.terminate().await,
+                    () = grace_over => return self.terminate(shutting_down()).await,
                 }
             };
             self.at_ready = false;
@@ -279,9 +323,28 @@ impl Session {
             match handled {
                 Some(Ok(())) => {}
                 Some(Err(())) => return,
-                None => return self.terminate().await,
+                None => return self.terminate(shutting_down()).await,
             }
         }
+    }
+
+    /// How long the session may wait at ReadyForQuery, and the error that
+    /// ends it then (PostgreSQL 15's idle timeouts); `None`: forever.
+    fn idle_limit(&self) -> Option<(std::time::Duration, PgError)> {
+        let in_block = self.transaction != Transaction::Idle;
+        let ms = self.settings().idle_timeout_ms(in_block);
+        let error = if in_block {
+            PgError::new(
+                sqlstate::IDLE_IN_TRANSACTION_SESSION_TIMEOUT,
+                "terminating connection due to idle-in-transaction timeout",
+            )
+        } else {
+            PgError::new(
+                sqlstate::IDLE_SESSION_TIMEOUT,
+                "terminating connection due to idle-session timeout",
+            )
+        };
+        (ms > 0).then(|| (std::time::Duration::from_millis(ms), error))
     }
 
     pub(super) fn settings(&self) -> std::sync::MutexGuard<'_, crate::settings::Settings> {

@@ -11,7 +11,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::codec::{Framed, FramedParts};
 
-use super::auth::secrets_equal;
+use super::auth::{secrets_equal, ScramVerifier};
 use super::cancel::CancelRegistry;
 use super::connection::{Connection, FrameError, Incoming, Outbox, PgCodec};
 use crate::config::{AuthMethod, PgwireConfig};
@@ -52,6 +52,8 @@ pub struct StartupContext {
     pub cancels: Arc<CancelRegistry>,
     /// SHA-256 of the TLS certificate, for SCRAM channel binding.
     pub certificate_hash: Option<Vec<u8>>,
+    /// The password's SCRAM verifier, when SCRAM-SHA-256 checks a password.
+    pub scram: Option<ScramVerifier>,
 }
 
 /// Runs startup on a new connection. `over_limit` refuses it with 53300 once
@@ -299,7 +301,11 @@ async fn authenticate(
             } else {
                 None
             };
-            match super::auth::scram(conn, password, binding).await {
+            // Made with the context whenever SCRAM checks a password.
+            let Some(verifier) = &ctx.scram else {
+                return Err(refuse(conn, auth_failed(user)).await);
+            };
+            match super::auth::scram(conn, verifier, binding).await {
                 Ok(proved) => proved,
                 // A malformed or downgraded exchange: the client is told why.
                 Err(StartupEnd::Refused(e)) => return Err(refuse(conn, e).await),
@@ -324,6 +330,7 @@ async fn password_text(conn: &mut Connection) -> Result<String, StartupEnd> {
 }
 
 async fn send_auth_ok(conn: &mut Connection) -> Result<(), StartupEnd> {
+    conn.codec_mut().authenticated();
     send_now(
         conn,
         PgWireBackendMessage::Authentication(Authentication::Ok),

@@ -67,7 +67,12 @@ impl TestServer {
 
     /// Connects tokio-postgres without TLS.
     pub async fn connect(&self) -> tokio_postgres::Client {
-        let (client, conn) = tokio_postgres::connect(&self.dsn(""), tokio_postgres::NoTls)
+        self.connect_with("").await
+    }
+
+    /// Connects tokio-postgres without TLS, with `extra` connection settings.
+    pub async fn connect_with(&self, extra: &str) -> tokio_postgres::Client {
+        let (client, conn) = tokio_postgres::connect(&self.dsn(extra), tokio_postgres::NoTls)
             .await
             .unwrap();
         tokio::spawn(conn);

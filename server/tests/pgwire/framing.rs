@@ -69,6 +69,27 @@ async fn a_startup_packet_of_impossible_length_is_refused_with_08p01() {
     );
 }
 
+/// Before authentication, PostgreSQL reads a password or SASL message of at
+/// most 65,535 bytes: a longer one is refused from its header.
+#[tokio::test]
+async fn an_authentication_message_over_64_kib_is_refused_from_its_header() {
+    let s = TestServer::start("password = \"secret\"").await;
+    let mut raw = Raw::unstarted(s.addr).await;
+    raw.send_bytes(&startup_packet("datapress")).await;
+    let request = raw.read().await.expect("a password request");
+    assert_eq!(request.tag, b'R');
+    // Only the header of a 1 MiB PasswordMessage: the body never comes.
+    let mut header = vec![b'p'];
+    header.extend_from_slice(&(1i32 << 20).to_be_bytes());
+    raw.send_bytes(&header).await;
+    assert_eq!(
+        refused(&mut raw).await,
+        ("08P01".into(), "invalid message length".into())
+    );
+    // The next client authenticates and is served.
+    assert_alive(&s.connect_with("password=secret").await).await;
+}
+
 #[tokio::test]
 async fn an_unknown_message_type_ends_the_session_with_08p01() {
     let s = TestServer::start("").await;

@@ -159,16 +159,9 @@ async fn a_channel_binding_downgrade_is_refused() {
         "PLUS is offered over TLS"
     );
     // "y,,": the client says it could bind but thinks the server can't.
-    let first = b"y,,n=,r=abcdefghijklmnop";
-    let mut msg = BytesMut::new();
-    msg.put_u8(b'p');
-    msg.put_i32(0);
-    msg.put_slice(b"SCRAM-SHA-256\0");
-    msg.put_i32(first.len() as i32);
-    msg.put_slice(first);
-    let len = (msg.len() - 1) as i32;
-    msg[1..5].copy_from_slice(&len.to_be_bytes());
-    tls.write_all(&msg).await.unwrap();
+    tls.write_all(&scram_initial_response(b"y,,n=,r=abcdefghijklmnop"))
+        .await
+        .unwrap();
     let (tag, body) = read_message(&mut tls).await;
     assert_eq!(tag, b'E');
     let text = String::from_utf8_lossy(&body);
@@ -185,13 +178,9 @@ async fn a_sasl_initial_response_with_a_lying_length_is_refused() {
         let mut tls = direct_tls(s.addr, &files.der).await;
         tls.write_all(&startup_packet("datapress")).await.unwrap();
         assert_eq!(read_message(&mut tls).await.0, b'R');
-        let first = b"n,,n=,r=abcdefghijklmnop";
-        let mut msg = BytesMut::new();
-        msg.put_u8(b'p');
-        msg.put_i32((4 + 14 + 4 + first.len()) as i32);
-        msg.put_slice(b"SCRAM-SHA-256\0");
-        msg.put_i32(claimed);
-        msg.put_slice(first);
+        let mut msg = scram_initial_response(b"n,,n=,r=abcdefghijklmnop");
+        // The client-first-message's length field, after the mechanism name.
+        msg[19..23].copy_from_slice(&claimed.to_be_bytes());
         tls.write_all(&msg).await.unwrap();
         let (tag, body) = read_message(&mut tls).await;
         assert_eq!(tag, b'E', "length {claimed}");
@@ -200,11 +189,56 @@ async fn a_sasl_initial_response_with_a_lying_length_is_refused() {
         assert!(text.contains("malformed SASL message"), "{text}");
     }
     // The server still authenticates a well-behaved client.
-    let dsn = s.dsn(&format!("password={PASSWORD} sslmode=disable"));
-    let (c, conn) = tokio_postgres::connect(&dsn, tokio_postgres::NoTls)
+    let c = s
+        .connect_with(&format!("password={PASSWORD} sslmode=disable"))
+        .await;
+    crate::common::assert_alive(&c).await;
+}
+
+/// SASLInitialResponse choosing SCRAM-SHA-256, with `client_first`.
+fn scram_initial_response(client_first: &[u8]) -> BytesMut {
+    let mut msg = BytesMut::new();
+    msg.put_u8(b'p');
+    msg.put_i32((4 + 14 + 4 + client_first.len()) as i32);
+    msg.put_slice(b"SCRAM-SHA-256\0");
+    msg.put_i32(client_first.len() as i32);
+    msg.put_slice(client_first);
+    msg
+}
+
+/// The server-first-message a plaintext SCRAM login gets for `client_first`.
+async fn scram_server_first(s: &TestServer, client_first: &[u8]) -> String {
+    let mut tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    tcp.write_all(&startup_packet("datapress")).await.unwrap();
+    assert_eq!(read_message(&mut tcp).await.0, b'R');
+    tcp.write_all(&scram_initial_response(client_first))
         .await
         .unwrap();
-    tokio::spawn(conn);
+    let (tag, body) = read_message(&mut tcp).await;
+    assert_eq!(tag, b'R');
+    assert_eq!(body[..4], 11i32.to_be_bytes(), "AuthenticationSASLContinue");
+    String::from_utf8(body[4..].to_vec()).unwrap()
+}
+
+/// The verifier is derived once, as PostgreSQL stores one: every login is
+/// offered the same salt and iteration count, and logins succeed.
+#[tokio::test]
+async fn scram_logins_share_one_verifier() {
+    let s = TestServer::start(&format!(
+        "auth_method = \"scram-sha-256\"\npassword = {PASSWORD:?}\n"
+    ))
+    .await;
+    let salt_and_iterations = |server_first: String| {
+        let (nonce, rest) = server_first.split_once(",s=").unwrap();
+        assert!(nonce.starts_with("r=first") || nonce.starts_with("r=second"));
+        rest.to_string()
+    };
+    let first = scram_server_first(&s, b"n,,n=,r=first").await;
+    let second = scram_server_first(&s, b"n,,n=,r=second").await;
+    let first = salt_and_iterations(first);
+    assert!(first.ends_with(",i=4096"), "{first}");
+    assert_eq!(first, salt_and_iterations(second));
+    let c = s.connect_with(&format!("password={PASSWORD}")).await;
     crate::common::assert_alive(&c).await;
 }
 
@@ -238,6 +272,40 @@ async fn tls_required_on_loopback_refuses_plaintext_before_the_password() {
     assert_eq!(tag, b'E', "no authentication request comes first");
     let text = String::from_utf8_lossy(&body);
     assert!(text.contains("SFATAL") && text.contains("C28000"), "{text}");
+    assert_eq!(psql(&s, "sslmode=require").await, Ok("1".into()));
+}
+
+/// `startup_timeout` bounds the whole startup: a client that stalls inside
+/// the TLS handshake, or after the password request, is dropped (silently, as
+/// PostgreSQL drops a client at `authentication_timeout`).
+#[tokio::test]
+async fn the_startup_deadline_covers_the_tls_handshake_and_authentication() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scram_server(
+        &rcgen_cert(dir.path(), &rcgen::PKCS_ECDSA_P256_SHA256),
+        "startup_timeout = \"1s\"",
+    )
+    .await;
+    let closed_within_10s = |mut tcp: tokio::net::TcpStream| async move {
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            tcp.read_to_end(&mut rest),
+        );
+        assert!(read.await.is_ok(), "the stalled client was dropped");
+    };
+    // SSLRequest accepted, then no ClientHello.
+    let mut tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    tcp.write_all(&[0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f])
+        .await
+        .unwrap();
+    assert_eq!(tcp.read_u8().await.unwrap(), b'S');
+    closed_within_10s(tcp).await;
+    // The SASL offer, then no answer.
+    let mut tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    tcp.write_all(&startup_packet("datapress")).await.unwrap();
+    assert_eq!(read_message(&mut tcp).await.0, b'R');
+    closed_within_10s(tcp).await;
     assert_eq!(psql(&s, "sslmode=require").await, Ok("1".into()));
 }
 
