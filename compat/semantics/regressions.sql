@@ -16,3 +16,7 @@ SELECT vehicles AS c1 FROM accidents WHERE id <= 40 INTERSECT ALL SELECT vehicle
 SELECT count(DISTINCT id) AS c1, string_agg(CASE WHEN weather >= severity THEN weather ELSE 'a' END, ',' ORDER BY CASE WHEN weather >= severity THEN weather ELSE 'a' END) AS c2 FROM accidents WHERE id < 40
 -- seed 1: sum of an int4 is int8, of an int8 numeric; integer constants are int4.
 SELECT CASE WHEN id = 0 THEN id ELSE (- 2) END AS c1, sum(89) AS c2, sum(id) AS c3, greatest(0, vehicles) AS c4 FROM accidents GROUP BY 1, 4
+-- json_build_object is json, not text; numbers and booleans stay bare, dates and timestamps are ISO strings, NULL is null.
+SELECT json_build_object('id', id, 'city', city, 'lat', lat, 'severe', injuries > 3, 'on', occurred_on, 'at', occurred_at, 'weather', weather, 'none', NULL) AS c1 FROM accidents WHERE id <= 3 ORDER BY id
+-- json_build_object with no arguments is {}.
+SELECT json_build_object() AS c1

@@ -226,23 +226,7 @@ impl World {
 /// Cells known to fail, each with the open issue that covers it. They are
 /// shown as failures in COMPAT.md but do not fail the test run; a listed cell
 /// that starts passing does, so the list cannot go stale.
-pub const KNOWN_GAPS: &[(&str, &str, &str)] = &[
-    (
-        "Python sqlalchemy-psycopg2",
-        "bi-profiles",
-        "issue 17: json_build_object returns text, not json (Superset's column query)",
-    ),
-    (
-        "Npgsql 4.0 (wire replay)",
-        "bi-profiles",
-        "issue 20: CASE of a \"char\" column and an untyped literal is text, not \"char\" (Npgsql's type loading)",
-    ),
-    (
-        "Npgsql current (wire replay)",
-        "bi-profiles",
-        "issue 20: CASE of a \"char\" column and an untyped literal is text, not \"char\" (Npgsql's type loading)",
-    ),
-];
+pub const KNOWN_GAPS: &[(&str, &str, &str)] = &[];
 
 /// The known-gap reason of a cell, if it is listed.
 pub fn known_gap(client: &str, scenario: &str) -> Option<&'static str> {

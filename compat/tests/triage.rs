@@ -103,12 +103,14 @@ fn session(client: &str) -> Vec<Step> {
             Step::Backslash("\\d accidents"),
             query("SELECT severity, count(*) FROM accidents GROUP BY severity ORDER BY severity"),
         ],
-        // Not yet `columns`: its `nullif(a.attidentity, '')` is text here,
-        // "char" in PostgreSQL (issue 20's "char" typing).
         "pgjdbc" => vec![
             Step::Metadata {
                 call: "tables",
                 table: None,
+            },
+            Step::Metadata {
+                call: "columns",
+                table: Some("accidents"),
             },
             with_param,
         ],

@@ -10,6 +10,7 @@ use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::execution::SessionStateDefaults;
+use datafusion::logical_expr::ScalarUDF;
 use datafusion::prelude::SessionConfig;
 use std::num::NonZeroUsize;
 
@@ -18,6 +19,7 @@ use crate::catalog::functions::{session_functions, SessionInfo};
 use crate::config::{DatasetConfig, MemoryConfig};
 use crate::datasets::{DatasetError, DatasetSchema, Origin, Registry};
 use crate::dialect::analyzer::text_cast::CastsToPgText;
+use crate::dialect::functions::json_build::JsonBuildObject;
 
 /// DataFusion's optimizer rules but common subexpression elimination: in
 /// DataFusion 55 it moves a `CASE` whose nullability DataFusion infers
@@ -116,6 +118,10 @@ impl Engine {
                 crate::dialect::functions::pg_typeof::PgTypeof::default(),
             )),
         )?;
+        datafusion::execution::FunctionRegistry::register_udf(
+            &mut template,
+            Arc::clone(&crate::dialect::analyzer::branch_types::PG_TYPED),
+        )?;
         for ranking in crate::dialect::functions::window_types::ranking_functions() {
             datafusion::execution::FunctionRegistry::register_udwf(
                 &mut template,
@@ -170,7 +176,10 @@ impl Engine {
             .chain(catalog_functions(info, &self.registry))
             .chain(crate::dialect::functions::formatting::formatting_functions(
                 info,
-            ));
+            ))
+            .chain([ScalarUDF::new_from_impl(JsonBuildObject::new(Arc::clone(
+                info,
+            )))]);
         for f in functions {
             let _ = datafusion::execution::FunctionRegistry::register_udf(&mut state, Arc::new(f));
         }

@@ -695,30 +695,6 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
         ),
         array_bound(session, "array_lower", |_| 1),
         array_bound(session, "array_upper", |len| len),
-        function(
-            session,
-            "json_build_object",
-            TypeSignature::VariadicAny,
-            Utf8,
-            Stable,
-            |_, args, rows| {
-                map_text_rows(args, rows, |v| {
-                    let pairs: Vec<String> = v
-                        .chunks(2)
-                        .map(|kv| {
-                            let key = serde_json::Value::from(kv[0].unwrap_or_default());
-                            let value = kv
-                                .get(1)
-                                .copied()
-                                .flatten()
-                                .map_or(serde_json::Value::Null, serde_json::Value::from);
-                            format!("{key} : {value}")
-                        })
-                        .collect();
-                    Ok(Some(format!("{{{}}}", pairs.join(", "))))
-                })
-            },
-        ),
         always_true("pg_table_is_visible", &[1]),
         always_true("pg_type_is_visible", &[1]),
         always_true("pg_function_is_visible", &[1]),

@@ -4,7 +4,7 @@
 use datafusion::arrow::datatypes::{DataType, Field};
 
 /// Field metadata key naming an Arrow extension type (`arrow.uuid`, `arrow.json`).
-const EXTENSION_NAME: &str = "ARROW:extension:name";
+pub const EXTENSION_NAME: &str = "ARROW:extension:name";
 
 /// PostgreSQL type OIDs used on the wire (values from PG's `pg_type.dat`).
 pub mod oid {

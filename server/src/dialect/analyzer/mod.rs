@@ -6,6 +6,7 @@ use std::sync::Arc;
 use datafusion::optimizer::AnalyzerRule;
 
 pub mod aggregate_types;
+pub mod branch_types;
 pub mod checked_arithmetic;
 pub mod comparison_types;
 pub mod correlated_recursion;
@@ -22,7 +23,8 @@ pub mod text_cast;
 /// of what they are compared with, text/number comparisons are refused and
 /// subqueries leave sort keys and date arguments become timestamptz where PG
 /// reads them so before DataFusion's type coercion runs; `sum(bigint)`
-/// becomes numeric and integer arithmetic overflow-checked after it. Each session adds, last,
+/// becomes numeric, CASE/COALESCE/NULLIF keep their branches' PG type and
+/// integer arithmetic is overflow-checked after it. Each session adds, last,
 /// the rule that makes casts to text PG-printed ([`text_cast`]), which reads
 /// the session's settings.
 pub fn rules() -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
@@ -36,6 +38,7 @@ pub fn rules() -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
     ];
     rules.extend(datafusion::optimizer::Analyzer::new().rules);
     rules.push(Arc::new(aggregate_types::PgAggregateTypes));
+    rules.push(Arc::new(branch_types::PgBranchTypes));
     rules.push(Arc::new(checked_arithmetic::CheckIntegerOverflow));
     rules
 }
