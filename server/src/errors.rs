@@ -29,6 +29,7 @@ pub mod sqlstate {
     pub const INVALID_CURSOR_NAME: &str = "34000";
     pub const INVALID_PARAMETER_VALUE: &str = "22023";
     pub const NULL_VALUE_NOT_ALLOWED: &str = "22004";
+    pub const INVALID_SAVEPOINT_SPECIFICATION: &str = "3B001";
     pub const CANT_CHANGE_RUNTIME_PARAM: &str = "55P02";
     pub const DIVISION_BY_ZERO: &str = "22012";
     pub const INVALID_TEXT_REPRESENTATION: &str = "22P02";

@@ -1,6 +1,7 @@
 //! Pool resets and transactions: the session statements pooling drivers send
 //! (Npgsql's and asyncpg's reset strings from CLIENTS.md), with their command
-//! tags, notices and the ReadyForQuery status byte.
+//! tags, notices and the ReadyForQuery status byte; and how settings follow
+//! transaction blocks (SET, SET LOCAL, ROLLBACK, savepoints, search_path).
 
 use super::{Case, Compare, Setup};
 use crate::clients::Step;
@@ -68,5 +69,48 @@ pub fn cases() -> Vec<Case> {
             )
         },
         Case::new("driver pool reset", Setup::Password("cleartext"), vec![Step::PoolReset]),
+        Case::new(
+            "settings follow the transaction block",
+            Setup::Trusted,
+            [
+                "SET statement_timeout = '5s'",
+                // COMMIT keeps a SET, ends a SET LOCAL.
+                "BEGIN",
+                "SET statement_timeout = '7s'",
+                "SET LOCAL statement_timeout = '9s'",
+                "SHOW statement_timeout",
+                "COMMIT",
+                "SHOW statement_timeout",
+                // ROLLBACK undoes a SET and a RESET.
+                "BEGIN",
+                "SET statement_timeout = '11s'",
+                "RESET statement_timeout",
+                "ROLLBACK",
+                "SHOW statement_timeout",
+                // ROLLBACK TO returns to the savepoint; unknown savepoints are 3B001.
+                "BEGIN",
+                "SAVEPOINT a",
+                "SET statement_timeout = '13s'",
+                "ROLLBACK TO SAVEPOINT a",
+                "SHOW statement_timeout",
+                "RELEASE SAVEPOINT nope",
+                "ROLLBACK TO SAVEPOINT a",
+                "RELEASE SAVEPOINT a",
+                "ROLLBACK TO SAVEPOINT a",
+                "ROLLBACK",
+                // Outside a block SET LOCAL only warns.
+                "SET LOCAL statement_timeout = '15s'",
+                "SHOW statement_timeout",
+                // current_schema() follows search_path.
+                "SET search_path = information_schema, \"$user\", public",
+                "SELECT current_schema(), current_schemas(false), current_schemas(true)",
+                "RESET search_path",
+                "SELECT current_schema(), current_schemas(true)",
+                "RESET statement_timeout",
+            ]
+            .iter()
+            .map(|s| Step::query(s))
+            .collect(),
+        ),
     ]
 }

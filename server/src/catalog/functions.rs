@@ -89,6 +89,27 @@ impl ScalarUDFImpl for SessionFunction {
     }
 }
 
+/// The schemas of the session's `search_path` that exist, in order
+/// (`"$user"` names a schema called as the user, which there never is).
+fn schemas_on_search_path(session: &SessionInfo) -> Vec<String> {
+    let path = session
+        .settings
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get("search_path")
+        .unwrap_or_default();
+    path.split(',')
+        .map(|name| {
+            let name = name.trim();
+            match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+                Some(quoted) => quoted.replace("\"\"", "\""),
+                None => name.to_ascii_lowercase(),
+            }
+        })
+        .filter(|name| ["pg_catalog", "public", "information_schema"].contains(&name.as_str()))
+        .collect()
+}
+
 /// A text scalar.
 pub(super) fn utf8(value: impl Into<String>) -> ColumnarValue {
     ColumnarValue::Scalar(ScalarValue::Utf8(Some(value.into())))
@@ -234,8 +255,10 @@ pub fn session_functions(session: &Arc<SessionInfo>) -> Vec<ScalarUDF> {
         typed_function(session, "current_catalog", none(), "name", |s, _, _| {
             Ok(utf8(&s.database))
         }),
-        typed_function(session, "current_schema", none(), "name", |_, _, _| {
-            Ok(utf8("public"))
+        typed_function(session, "current_schema", none(), "name", |s, _, _| {
+            Ok(ColumnarValue::Scalar(ScalarValue::Utf8(
+                schemas_on_search_path(s).into_iter().next(),
+            )))
         }),
         function(
             session,
@@ -243,20 +266,20 @@ pub fn session_functions(session: &Arc<SessionInfo>) -> Vec<ScalarUDF> {
             TypeSignature::Exact(vec![Boolean]),
             list_type,
             Stable,
-            move |_, args, _| {
+            move |s, args, _| {
                 let implicit = matches!(
                     args.first(),
                     Some(ColumnarValue::Scalar(ScalarValue::Boolean(Some(true))))
                 );
-                let names: &[&str] = if implicit {
-                    &["pg_catalog", "public"]
-                } else {
-                    &["public"]
-                };
+                let mut names = schemas_on_search_path(s);
+                // pg_catalog is searched first when the path does not name it.
+                if implicit && !names.iter().any(|n| n == "pg_catalog") {
+                    names.insert(0, "pg_catalog".into());
+                }
                 let list = datafusion::arrow::array::ListArray::new(
                     Arc::clone(&schema_name),
                     datafusion::arrow::buffer::OffsetBuffer::from_lengths([names.len()]),
-                    Arc::new(datafusion::arrow::array::StringArray::from(names.to_vec())),
+                    Arc::new(datafusion::arrow::array::StringArray::from(names)),
                     None,
                 );
                 Ok(ColumnarValue::Scalar(ScalarValue::List(Arc::new(list))))

@@ -565,20 +565,29 @@ impl Session {
     /// Runs a statement that returns no rows; returns its command tag.
     fn run_command(&mut self, statement: &Statement) -> Result<String, PgError> {
         let tag = match statement {
-            Statement::Set { name, value } => {
-                let mut settings = self.settings();
-                match value {
-                    Some(v) => settings.set(name, v)?,
-                    None => settings.reset(name)?,
-                };
+            Statement::Set { name, value, local } => {
+                if *local && self.transaction == Transaction::Idle {
+                    self.warn(
+                        sqlstate::NO_ACTIVE_SQL_TRANSACTION,
+                        "SET LOCAL can only be used in transaction blocks",
+                    );
+                    return Ok("SET".into());
+                }
+                self.change_settings(*local, |s| match value {
+                    Some(v) => s.set(name, v).map(drop),
+                    None => s.reset(name).map(drop),
+                })?;
                 "SET".to_string()
             }
             Statement::Reset(name) => {
-                self.settings().reset(name)?;
+                self.change_settings(false, |s| s.reset(name).map(drop))?;
                 "RESET".into()
             }
             Statement::ResetAll => {
-                self.settings().reset_all();
+                self.change_settings(false, |s| {
+                    s.reset_all();
+                    Ok(())
+                })?;
                 "RESET".into()
             }
             Statement::SessionAuthorizationDefault { tag } => tag.to_string(),
@@ -634,7 +643,7 @@ impl Session {
                 }
                 "CLOSE CURSOR".into()
             }
-            Statement::Transaction(command) => self.transaction_command(*command)?,
+            Statement::Transaction(command) => self.transaction_command(command.clone())?,
             Statement::Refused(e) => return Err(e.clone()),
             Statement::Query(_)
             | Statement::Show(_)
@@ -649,6 +658,28 @@ impl Session {
             }
         };
         Ok(tag)
+    }
+
+    /// Applies `change` to the settings, undone as the transaction block says.
+    fn change_settings(
+        &mut self,
+        local: bool,
+        change: impl Fn(&mut crate::settings::Settings) -> Result<(), PgError>,
+    ) -> Result<(), PgError> {
+        let info = Arc::clone(&self.info);
+        let mut settings = info.settings.lock().unwrap_or_else(|e| e.into_inner());
+        self.settings_undo.apply(&mut settings, local, change)
+    }
+
+    /// Ends the transaction block's settings: kept (`commit`) or undone.
+    fn end_block_settings(&mut self, commit: bool) {
+        let info = Arc::clone(&self.info);
+        let mut settings = info.settings.lock().unwrap_or_else(|e| e.into_inner());
+        if commit {
+            self.settings_undo.commit(&mut settings);
+        } else {
+            self.settings_undo.rollback(&mut settings);
+        }
     }
 
     fn transaction_command(&mut self, command: TransactionCommand) -> Result<String, PgError> {
@@ -669,6 +700,8 @@ impl Session {
                 } else {
                     // now() is the time the transaction started.
                     self.state.mark_start_execution();
+                    let now = self.settings().clone();
+                    self.settings_undo.begin(&now);
                 }
                 self.transaction = InBlock;
                 tag
@@ -685,6 +718,7 @@ impl Session {
                     InBlock => "COMMIT",
                     Failed => "ROLLBACK",
                 };
+                self.end_block_settings(tag == "COMMIT");
                 self.transaction = Idle;
                 self.end_transaction();
                 tag
@@ -696,26 +730,33 @@ impl Session {
                         "there is no transaction in progress",
                     );
                 }
+                self.end_block_settings(false);
                 self.transaction = Idle;
                 self.end_transaction();
                 "ROLLBACK"
             }
-            TransactionCommand::Savepoint => {
+            TransactionCommand::Savepoint(name) => {
                 if self.transaction == Idle {
                     return Err(outside_block("SAVEPOINT"));
                 }
+                let now = self.settings().clone();
+                self.settings_undo.savepoint(&name, &now);
                 "SAVEPOINT"
             }
-            TransactionCommand::Release => {
+            TransactionCommand::Release(name) => {
                 if self.transaction == Idle {
                     return Err(outside_block("RELEASE SAVEPOINT"));
                 }
+                self.settings_undo.release(&name)?;
                 "RELEASE"
             }
-            TransactionCommand::RollbackTo => {
+            TransactionCommand::RollbackTo(name) => {
                 if self.transaction == Idle {
                     return Err(outside_block("ROLLBACK TO SAVEPOINT"));
                 }
+                let info = Arc::clone(&self.info);
+                let mut settings = info.settings.lock().unwrap_or_else(|e| e.into_inner());
+                self.settings_undo.rollback_to(&name, &mut settings)?;
                 self.transaction = InBlock;
                 "ROLLBACK"
             }

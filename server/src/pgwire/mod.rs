@@ -10,6 +10,7 @@ mod listener;
 mod params;
 mod reuse;
 mod session;
+mod settings_undo;
 mod startup;
 mod tls;
 

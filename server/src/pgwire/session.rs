@@ -151,6 +151,8 @@ pub struct Session {
     pub(super) portals: HashMap<String, Portal>,
     pub(super) cursors: HashMap<String, super::execute::Cursor>,
     pub(super) transaction: Transaction,
+    /// What the transaction block's end restores of the settings.
+    pub(super) settings_undo: super::settings_undo::SettingsUndo,
     skipping: bool,
     reported: Vec<(String, String)>,
     shutdown: Shutdown,
@@ -216,6 +218,7 @@ impl Session {
             portals: HashMap::new(),
             cursors: HashMap::new(),
             transaction: Transaction::Idle,
+            settings_undo: Default::default(),
             skipping: false,
             reported: Vec::new(),
             shutdown,

@@ -35,12 +35,14 @@ pub struct Piece {
 pub enum Statement {
     /// A query the engine answers (SELECT, WITH, VALUES, TABLE, EXPLAIN).
     Query(Box<DfStatement>),
-    /// `SET name TO value` (`None` = DEFAULT).
+    /// `SET [LOCAL] name TO value` (`None` = DEFAULT).
     Set {
         /// The setting.
         name: String,
         /// The new value, or `None` for DEFAULT.
         value: Option<String>,
+        /// `SET LOCAL`: until the end of the transaction block.
+        local: bool,
     },
     /// SET/RESET SESSION AUTHORIZATION to the session user: nothing changes.
     SessionAuthorizationDefault {
@@ -113,7 +115,7 @@ pub enum DiscardKind {
 }
 
 /// Transaction control.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransactionCommand {
     /// BEGIN / START TRANSACTION.
     Begin {
@@ -125,11 +127,11 @@ pub enum TransactionCommand {
     /// ROLLBACK / ABORT.
     Rollback,
     /// SAVEPOINT name.
-    Savepoint,
+    Savepoint(String),
     /// RELEASE [SAVEPOINT] name.
-    Release,
+    Release(String),
     /// ROLLBACK TO [SAVEPOINT] name.
-    RollbackTo,
+    RollbackTo(String),
 }
 
 impl Statement {
@@ -152,7 +154,7 @@ impl Statement {
             Statement::Transaction(
                 TransactionCommand::Commit
                     | TransactionCommand::Rollback
-                    | TransactionCommand::RollbackTo
+                    | TransactionCommand::RollbackTo(_)
             )
         )
     }
@@ -380,9 +382,9 @@ pub fn classify(piece: &Piece) -> Result<Statement, PgError> {
             let _ = t.eat("WORK") || t.eat("TRANSACTION");
             if first == "ROLLBACK" && t.eat("TO") {
                 t.eat("SAVEPOINT");
-                t.ident().ok_or_else(|| syntax_error_near(None))?;
+                let name = t.ident().ok_or_else(|| syntax_error_near(None))?;
                 expect_end(&t)?;
-                return Ok(Statement::Transaction(TransactionCommand::RollbackTo));
+                return Ok(Statement::Transaction(TransactionCommand::RollbackTo(name)));
             }
             let _ = t.eat_all(&["AND", "NO", "CHAIN"]);
             expect_end(&t)?;
@@ -390,16 +392,16 @@ pub fn classify(piece: &Piece) -> Result<Statement, PgError> {
         }
         "SAVEPOINT" => {
             t.next();
-            t.ident().ok_or_else(|| syntax_error_near(None))?;
+            let name = t.ident().ok_or_else(|| syntax_error_near(None))?;
             expect_end(&t)?;
-            Ok(Statement::Transaction(TransactionCommand::Savepoint))
+            Ok(Statement::Transaction(TransactionCommand::Savepoint(name)))
         }
         "RELEASE" => {
             t.next();
             t.eat("SAVEPOINT");
-            t.ident().ok_or_else(|| syntax_error_near(None))?;
+            let name = t.ident().ok_or_else(|| syntax_error_near(None))?;
             expect_end(&t)?;
-            Ok(Statement::Transaction(TransactionCommand::Release))
+            Ok(Statement::Transaction(TransactionCommand::Release(name)))
         }
         "CLOSE" => {
             t.next();
@@ -628,9 +630,15 @@ fn parse_set(t: &mut Tokens<'_>) -> Result<Statement, PgError> {
     {
         t.eat("SESSION");
     }
-    if t.eat("LOCAL") {
-        // SET LOCAL lasts until the end of the (emulated) transaction; treated like SET.
-    }
+    let local = t.eat("LOCAL");
+    Ok(match parse_set_body(t)? {
+        Statement::Set { name, value, .. } => Statement::Set { name, value, local },
+        other => other,
+    })
+}
+
+/// What follows `SET [SESSION | LOCAL]`.
+fn parse_set_body(t: &mut Tokens<'_>) -> Result<Statement, PgError> {
     if t.eat_all(&["SESSION", "AUTHORIZATION"]) || t.eat("AUTHORIZATION") {
         if t.eat("DEFAULT") {
             expect_end(t)?;
@@ -666,6 +674,7 @@ fn parse_set(t: &mut Tokens<'_>) -> Result<Statement, PgError> {
         return Ok(Statement::Set {
             name: format!("{prefix}{name}"),
             value: Some(value.into()),
+            local: false,
         });
     }
     if t.eat_all(&["TIME", "ZONE"]) {
@@ -677,6 +686,7 @@ fn parse_set(t: &mut Tokens<'_>) -> Result<Statement, PgError> {
         return Ok(Statement::Set {
             name: "TimeZone".into(),
             value,
+            local: false,
         });
     }
     if t.eat("NAMES") {
@@ -688,6 +698,7 @@ fn parse_set(t: &mut Tokens<'_>) -> Result<Statement, PgError> {
         return Ok(Statement::Set {
             name: "client_encoding".into(),
             value,
+            local: false,
         });
     }
     let name = t.dotted_name().ok_or_else(|| syntax_error_near(t.peek()))?;
@@ -696,12 +707,17 @@ fn parse_set(t: &mut Tokens<'_>) -> Result<Statement, PgError> {
     }
     if t.eat("DEFAULT") {
         expect_end(t)?;
-        return Ok(Statement::Set { name, value: None });
+        return Ok(Statement::Set {
+            name,
+            value: None,
+            local: false,
+        });
     }
     let value = parse_set_values(t, &name)?;
     Ok(Statement::Set {
         name,
         value: Some(value),
+        local: false,
     })
 }
 
@@ -1073,22 +1089,25 @@ mod tests {
         );
         assert!(matches!(
             one("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ UNCOMMITTED"),
-            Statement::Set { name, value: Some(v) } if name == "default_transaction_isolation" && v == "read uncommitted"
+            Statement::Set { name, value: Some(v), .. } if name == "default_transaction_isolation" && v == "read uncommitted"
         ));
         assert!(matches!(
             one("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE, READ ONLY"),
-            Statement::Set { name, value: Some(v) } if name == "transaction_isolation" && v == "serializable"
+            Statement::Set { name, value: Some(v), .. } if name == "transaction_isolation" && v == "serializable"
         ));
         assert!(matches!(
             one("set session characteristics as transaction read only"),
-            Statement::Set { name, value: Some(v) } if name == "default_transaction_read_only" && v == "on"
+            Statement::Set { name, value: Some(v), .. } if name == "default_transaction_read_only" && v == "on"
         ));
         assert!(matches!(
             one("SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE"),
             Statement::Refused(_)
         ));
         assert!(
-            matches!(one("SET SESSION statement_timeout = 5"), Statement::Set { name, .. } if name == "statement_timeout")
+            matches!(one("SET SESSION statement_timeout = 5"), Statement::Set { name, local: false, .. } if name == "statement_timeout")
+        );
+        assert!(
+            matches!(one("SET LOCAL statement_timeout = 5"), Statement::Set { name, local: true, .. } if name == "statement_timeout")
         );
         assert!(matches!(
             one("DISCARD ALL"),

@@ -447,3 +447,41 @@ async fn now_is_the_transaction_start_time_inside_expressions() {
     let after: String = c.query_one("SELECT now()::text", &[]).await.unwrap().get(0);
     assert_ne!(after, first);
 }
+
+/// The setting's value as SHOW reports it.
+async fn show(c: &tokio_postgres::Client, name: &str) -> String {
+    let rows = c.simple_query(&format!("SHOW {name}")).await.unwrap();
+    rows.iter()
+        .find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => Some(r.get(0).unwrap().to_string()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("SHOW {name} returned no row"))
+}
+
+#[tokio::test]
+async fn settings_follow_the_transaction_block() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    c.batch_execute("SET search_path = public").await.unwrap();
+    c.batch_execute("BEGIN; SET search_path = pg_catalog; ROLLBACK")
+        .await
+        .unwrap();
+    assert_eq!(show(&c, "search_path").await, "public");
+    c.batch_execute("BEGIN; SET LOCAL search_path = pg_catalog")
+        .await
+        .unwrap();
+    let inside = c.query_one("SELECT current_schema()", &[]).await.unwrap();
+    assert_eq!(inside.get::<_, String>(0), "pg_catalog");
+    c.batch_execute("COMMIT").await.unwrap();
+    assert_eq!(show(&c, "search_path").await, "public");
+    c.batch_execute("BEGIN; SAVEPOINT a; SET search_path = x; ROLLBACK TO a")
+        .await
+        .unwrap();
+    assert_eq!(show(&c, "search_path").await, "public");
+    let unknown = c.batch_execute("ROLLBACK TO nope").await.unwrap_err();
+    assert_eq!(unknown.code().unwrap().code(), "3B001");
+    c.batch_execute("ROLLBACK").await.unwrap();
+    let current = c.query_one("SELECT current_schema()", &[]).await.unwrap();
+    assert_eq!(current.get::<_, String>(0), "public");
+}
