@@ -8,4 +8,5 @@ pub mod matrix;
 pub mod report;
 pub mod scenarios;
 pub mod semantics;
+pub mod soak;
 pub mod triage;

@@ -2,9 +2,11 @@
 //! COMPAT.md, with the differential suite's figures, `--json FILE` the JSON); `semantics [--queries N] [--seed S]`
 //! runs the differential SQL suite alone and appends what it finds to
 //! `compat/semantics/regressions.sql`; `record`, `replay` and `minimize`
-//! triage a failing client's session (see README, "When a client fails").
+//! triage a failing client's session (see README, "When a client fails");
+//! `soak [--clients N] [--seconds S] [--settle S]` runs the bounded soak of
+//! RELIABILITY.md and fails on any unexpected error.
 
-use datapress_compat::{matrix, report, semantics};
+use datapress_compat::{matrix, report, semantics, soak};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -21,6 +23,20 @@ async fn main() -> anyhow::Result<()> {
     {
         let code = datapress_compat::triage::command(name, &args[2..]).await?;
         std::process::exit(code);
+    }
+    if args.get(1).is_some_and(|a| a == "soak") {
+        let seconds = |flag: &str, default: u64| -> anyhow::Result<std::time::Duration> {
+            let n = arg(flag).map_or(Ok(default), |n| n.parse())?;
+            Ok(std::time::Duration::from_secs(n))
+        };
+        let options = soak::Options {
+            clients: arg("--clients").map_or(Ok(200), |n| n.parse())?,
+            load: seconds("--seconds", 300)?,
+            settle: seconds("--settle", 30)?,
+        };
+        let report = soak::run(options).await?;
+        println!("{report}");
+        std::process::exit(i32::from(report.tally.unexpected_total() > 0));
     }
     if args.get(1).is_some_and(|a| a == "semantics") {
         let queries = arg("--queries").map_or(Ok(1000), |n| n.parse())?;

@@ -37,6 +37,18 @@ impl Ours {
         tls: &TlsMaterial,
         dir: &Path,
     ) -> anyhow::Result<Ours> {
+        Ours::start_with(kind, datasets, tls, dir, "").await
+    }
+
+    /// As [`Ours::start`], plus `pgwire_extra` lines in `[server.pgwire]`
+    /// (limits such as `max_connections = 1000`).
+    pub async fn start_with(
+        kind: OursKind,
+        datasets: &Datasets,
+        tls: &TlsMaterial,
+        dir: &Path,
+        pgwire_extra: &str,
+    ) -> anyhow::Result<Ours> {
         let with_password = |listen: &str, method: &str| {
             format!(
                 "listen = \"{listen}\"\npassword = \"{PASSWORD}\"\nauth_method = \"{method}\"\ntls_cert = {:?}\ntls_key = {:?}\n",
@@ -55,7 +67,7 @@ impl Ours {
             .filter_map(|d| d.path.parent())
             .collect();
         let mut toml = format!(
-            "[server]\ndata_roots = {roots:?}\n[server.http]\nlisten = \"127.0.0.1:0\"\n[server.pgwire]\nenabled = true\nport = 0\nusername = \"datapress\"\n{pgwire}\n"
+            "[server]\ndata_roots = {roots:?}\n[server.http]\nlisten = \"127.0.0.1:0\"\n[server.pgwire]\nenabled = true\nport = 0\nusername = \"datapress\"\n{pgwire}{pgwire_extra}\n"
         );
         for d in &datasets.files {
             toml.push_str(&format!(
