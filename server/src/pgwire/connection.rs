@@ -26,6 +26,9 @@ const MAX_STARTUP_PACKET: usize = 10_000;
 const MAX_AUTH_MESSAGE: usize = 65_535;
 /// The protocol version code of CancelRequest.
 const CANCEL_REQUEST_CODE: i32 = 80_877_102;
+/// The type bytes of the messages a client may send once started up (the
+/// password message `p` only while authenticating), as PostgreSQL accepts.
+const FRONTEND_TYPES: &[u8] = b"QPBEDCHSFXdcf";
 
 /// A client connection: the (possibly TLS) stream framed by [`PgCodec`].
 pub type Connection = Framed<MaybeTls, PgCodec>;
@@ -120,6 +123,16 @@ impl PgCodec {
             }
             let len = len as usize;
             return Ok((src.len() >= len).then_some(len));
+        }
+        // As PostgreSQL, an unknown type byte ends the session before its
+        // length is read: a length it announces could swallow what follows.
+        if let Some(&tag) = src.first() {
+            let known = FRONTEND_TYPES.contains(&tag) || self.authenticating && tag == b'p';
+            if !known {
+                return Err(PgError::protocol(format!(
+                    "invalid frontend message type {tag}"
+                )));
+            }
         }
         if src.len() < 5 {
             return Ok(None);

@@ -426,6 +426,11 @@ impl Raw {
         }
     }
 
+    /// The socket, for a test that reads and writes it at the same time.
+    pub fn into_stream(self) -> TcpStream {
+        self.stream
+    }
+
     /// Sends raw bytes as they are.
     pub async fn send_bytes(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).await.unwrap();

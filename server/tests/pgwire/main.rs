@@ -8,6 +8,7 @@ mod datasets;
 mod framing;
 mod http_api;
 mod plan_reuse;
+mod properties;
 mod protocol;
 mod reliability;
 mod security;
