@@ -20,3 +20,7 @@ SELECT CASE WHEN id = 0 THEN id ELSE (- 2) END AS c1, sum(89) AS c2, sum(id) AS 
 SELECT json_build_object('id', id, 'city', city, 'lat', lat, 'severe', injuries > 3, 'on', occurred_on, 'at', occurred_at, 'weather', weather, 'none', NULL) AS c1 FROM accidents WHERE id <= 3 ORDER BY id
 -- json_build_object with no arguments is {}.
 SELECT json_build_object() AS c1
+-- round, trunc, ceil and floor are PostgreSQL's: a numeric result has PG's scale (ceil(2.5) is 3, not 3.0; round(x, 2) has two decimals), round(int, n) is numeric, round(int) float8.
+SELECT id AS c1, round(d, 1) AS c2, trunc(d, -1) AS c3, ceil(d) AS c4, floor(d) AS c5, round(d) AS c6, round(i4, 2) AS c7, trunc(i8, 1) AS c8, round(i2) AS c9, ceil(f8) AS c10 FROM types ORDER BY id
+-- round(x, n) of a decimal literal's arithmetic is numeric with n decimals.
+SELECT round(1.2345, 2) AS c1, trunc(2.75, 1) AS c2, round(100.0 * count(*) / 7, 1) AS c3, round('1234.5'::numeric, (-2)::int4) AS c4, round('99.995'::numeric, 2) AS c5 FROM accidents

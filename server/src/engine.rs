@@ -112,6 +112,13 @@ impl Engine {
                 )),
             )?;
         }
+        // PG's round, trunc, ceil and floor replace DataFusion's.
+        for rounding in crate::dialect::functions::rounding::rounding_functions() {
+            datafusion::execution::FunctionRegistry::register_udf(
+                &mut template,
+                Arc::new(rounding),
+            )?;
+        }
         datafusion::execution::FunctionRegistry::register_udf(
             &mut template,
             Arc::new(datafusion::logical_expr::ScalarUDF::new_from_impl(

@@ -5,5 +5,6 @@ pub mod date_part;
 pub mod formatting;
 pub mod json_build;
 pub mod pg_typeof;
+pub mod rounding;
 pub mod single_value;
 pub mod window_types;

@@ -25,7 +25,7 @@ use datafusion::sql::sqlparser::ast::{
     Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, GroupByExpr,
     Ident, LimitClause, ObjectName, ObjectNamePart, Query, Select, SelectItem,
     SelectItemQualifiedWildcardKind, SetExpr, TableAlias, TableAliasColumnDef, TableFactor,
-    TableWithJoins, Value, ValueWithSpan, Visit, VisitMut, Visitor, VisitorMut,
+    TableWithJoins, UnaryOperator, Value, ValueWithSpan, Visit, VisitMut, Visitor, VisitorMut,
 };
 
 mod multiset_operations;
@@ -169,6 +169,58 @@ fn is_int4_constant(expr: &Expr) -> bool {
         }
         _ => false,
     }
+}
+
+/// The value of an integer constant written as an expression (`2::int4`,
+/// `(-2)`, `CAST(1 AS bigint)`).
+fn constant_integer(expr: &Expr) -> Option<i64> {
+    match expr {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => n.parse().ok(),
+            _ => None,
+        },
+        Expr::Nested(e) => constant_integer(e),
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr,
+        } => constant_integer(expr)?.checked_neg(),
+        Expr::Cast {
+            expr,
+            data_type:
+                DataType::Int(_)
+                | DataType::Integer(_)
+                | DataType::SmallInt(_)
+                | DataType::BigInt(_)
+                | DataType::Int2(_)
+                | DataType::Int4(_)
+                | DataType::Int8(_),
+            ..
+        } => constant_integer(expr),
+        _ => None,
+    }
+}
+
+/// `round(x, 2::int4)` as `round(x, 2)`: the scale of a numeric result is
+/// decided when the query is planned, from a literal (`dialect::functions::rounding`).
+fn constant_scale_argument(mut f: Function, list: &FunctionArgumentList) -> Option<Expr> {
+    let [value, FunctionArg::Unnamed(FunctionArgExpr::Expr(scale))] = list.args.as_slice() else {
+        return None;
+    };
+    if matches!(scale, Expr::Value(_)) {
+        return None;
+    }
+    let scale = constant_integer(scale)?;
+    f.args = FunctionArguments::List(FunctionArgumentList {
+        args: vec![
+            value.clone(),
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::value(Value::Number(
+                scale.to_string(),
+                false,
+            )))),
+        ],
+        ..list.clone()
+    });
+    Some(Expr::Function(f))
 }
 
 /// The number of fraction digits of a plain decimal literal (`-12.50` → 2),
@@ -1135,6 +1187,9 @@ impl VisitorMut for Rewriter {
                             }
                             _ => None,
                         }
+                    }
+                    (FunctionArguments::List(list), [n]) if n == "round" || n == "trunc" => {
+                        constant_scale_argument(f.clone(), list)
                     }
                     (FunctionArguments::List(list), [n]) if n == "generate_subscripts" => {
                         // The subscripts of an array's dimension, 1 to its length, as rows
