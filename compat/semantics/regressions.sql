@@ -24,3 +24,5 @@ SELECT json_build_object() AS c1
 SELECT id AS c1, round(d, 1) AS c2, trunc(d, -1) AS c3, ceil(d) AS c4, floor(d) AS c5, round(d) AS c6, round(i4, 2) AS c7, trunc(i8, 1) AS c8, round(i2) AS c9, ceil(f8) AS c10 FROM types ORDER BY id
 -- round(x, n) of a decimal literal's arithmetic is numeric with n decimals.
 SELECT round(1.2345, 2) AS c1, trunc(2.75, 1) AS c2, round(100.0 * count(*) / 7, 1) AS c3, round('1234.5'::numeric, (-2)::int4) AS c4, round('99.995'::numeric, 2) AS c5 FROM accidents
+-- concat and concat_ws write a boolean as its output text (t, f), not as a cast does (true).
+SELECT id AS c1, concat(id > 2, '-', vehicles) AS c2, concat_ws(',', injuries > 1, city, NULL) AS c3 FROM accidents WHERE id <= 3 ORDER BY id

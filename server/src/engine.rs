@@ -184,9 +184,12 @@ impl Engine {
             .chain(crate::dialect::functions::formatting::formatting_functions(
                 info,
             ))
-            .chain([ScalarUDF::new_from_impl(JsonBuildObject::new(Arc::clone(
-                info,
-            )))]);
+            .chain([
+                ScalarUDF::new_from_impl(JsonBuildObject::new(Arc::clone(info))),
+                ScalarUDF::new_from_impl(crate::dialect::functions::date_trunc::PgDateTrunc::new(
+                    Arc::clone(info),
+                )),
+            ]);
         for f in functions {
             let _ = datafusion::execution::FunctionRegistry::register_udf(&mut state, Arc::new(f));
         }

@@ -244,9 +244,30 @@ fn from_arrow(e: &ArrowError) -> PgError {
     }
 }
 
+/// A [`PgError`] that DataFusion turned into text inside its own error (a
+/// UDF's `coerce_types` refusal becomes "… coercion failed with: External
+/// error: ERROR: function round(text) does not exist (42883)"), as it was.
+fn embedded_pg_error(m: &str) -> Option<PgError> {
+    let (_, rest) = m.split_once("External error: ERROR: ")?;
+    let known = [
+        sqlstate::UNDEFINED_FUNCTION,
+        sqlstate::FEATURE_NOT_SUPPORTED,
+        sqlstate::INVALID_PARAMETER_VALUE,
+        sqlstate::NUMERIC_VALUE_OUT_OF_RANGE,
+        sqlstate::DATATYPE_MISMATCH,
+    ];
+    known.into_iter().find_map(|code| {
+        let (message, _) = rest.split_once(&format!(" ({code})"))?;
+        Some(PgError::new(code, message))
+    })
+}
+
 /// Classifies DataFusion's free-text plan and execution errors.
 fn from_message(msg: &str, fallback: &'static str) -> PgError {
     let m = msg;
+    if let Some(embedded) = embedded_pg_error(m) {
+        return embedded;
+    }
     if let Some(name) = between(m, "table '", "' not found") {
         let table = name.rsplit('.').next().unwrap_or(name);
         return PgError::new(
@@ -375,5 +396,13 @@ mod tests {
         let e =
             PgError::new("42704", "unrecognized configuration parameter \"x\"").into_datafusion();
         assert_eq!(PgError::from_datafusion(&e).code, "42704");
+    }
+
+    #[test]
+    fn a_pg_error_datafusion_wrote_into_its_message_is_read_back() {
+        let e = DataFusionError::Plan("Function 'round' user-defined coercion failed with: External error: ERROR: function round(text) does not exist (42883). No function matches the given name and argument types 'round(Utf8)'.".into());
+        let pg = PgError::from_datafusion(&e);
+        assert_eq!(pg.code, "42883");
+        assert_eq!(pg.message, "function round(text) does not exist");
     }
 }

@@ -76,5 +76,19 @@ pub fn cases() -> Vec<Case> {
                 "SELECT date_trunc('year', occurred_on) AS y FROM accidents ORDER BY id LIMIT 2",
             ],
         ),
+        case(
+            "date_trunc in the session's TimeZone",
+            &[
+                // Days, weeks and months begin where the client is (pgjdbc sends
+                // the JVM's zone at startup), and a date is midnight there.
+                "SET TimeZone = 'America/New_York'",
+                "SELECT date_trunc('month', occurred_on) AS m, count(*) AS n FROM accidents \
+                 GROUP BY 1 ORDER BY 1 LIMIT 4",
+                "SELECT date_trunc('day', timestamptz '2024-03-10 12:00:00-04') AS d, \
+                 date_trunc('week', timestamptz '2024-03-10 12:00:00-04') AS w, \
+                 date_trunc('month', timestamptz '2024-03-01 02:00:00+00') AS m, \
+                 date_trunc('hour', timestamptz '2024-03-10 12:34:56+00') AS h",
+            ],
+        ),
     ]
 }

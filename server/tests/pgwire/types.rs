@@ -324,3 +324,33 @@ async fn casts_to_text_follow_time_zone_and_extra_float_digits() {
         (Some("2024-01-15 11:30:00+01"), Some("0.3"))
     );
 }
+
+#[tokio::test]
+async fn date_trunc_follows_the_session_time_zone_when_it_runs() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    // Answers of PostgreSQL 15 for the same statements.
+    c.batch_execute("SET TimeZone = 'America/New_York'")
+        .await
+        .unwrap();
+    let row = c
+        .query_one(
+            "SELECT date_trunc('month', date '2024-03-10')::text, \
+             date_trunc('day', timestamptz '2024-03-10 12:00:00-04')::text",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "2024-03-01 00:00:00-05");
+    assert_eq!(row.get::<_, String>(1), "2024-03-10 00:00:00-05");
+    // A prepared statement reads the zone when it runs, not when it was planned.
+    let month = c
+        .prepare("SELECT date_trunc('month', timestamptz '2024-03-01 02:00:00+00')::text")
+        .await
+        .unwrap();
+    let in_new_york: String = c.query_one(&month, &[]).await.unwrap().get(0);
+    assert_eq!(in_new_york, "2024-02-01 00:00:00-05");
+    c.batch_execute("SET TimeZone = 'UTC'").await.unwrap();
+    let in_utc: String = c.query_one(&month, &[]).await.unwrap().get(0);
+    assert_eq!(in_utc, "2024-03-01 00:00:00+00");
+}

@@ -10,7 +10,6 @@ pub mod branch_types;
 pub mod checked_arithmetic;
 pub mod comparison_types;
 pub mod correlated_recursion;
-pub mod date_arguments;
 pub mod expr_walk;
 pub mod integer_literals;
 pub mod literal_types;
@@ -34,7 +33,6 @@ pub fn rules() -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
         Arc::new(literal_types::LiteralTypes),
         Arc::new(comparison_types::RefuseTextNumberComparisons),
         Arc::new(sort_subqueries::SubqueriesInSortKeys),
-        Arc::new(date_arguments::DateArgumentsAsTimestamptz),
     ];
     rules.extend(datafusion::optimizer::Analyzer::new().rules);
     rules.push(Arc::new(aggregate_types::PgAggregateTypes));

@@ -17,7 +17,7 @@ use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::Transformed;
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::error::{DataFusionError, Result};
-use datafusion::logical_expr::expr::Cast;
+use datafusion::logical_expr::expr::{Cast, ScalarFunction};
 use datafusion::logical_expr::{
     ColumnarValue, Expr, ExprSchemable, LogicalPlan, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
     Signature, Volatility,
@@ -112,8 +112,15 @@ impl CastsToPgText {
         }
     }
 
-    /// A cast to text of a type Arrow prints differently, as a call of [`PgText`].
+    /// A cast to text of a type Arrow prints differently, as a call of
+    /// [`PgText`]; in `concat` and `concat_ws`, which write each argument with
+    /// its type's output function, a boolean's too (`t`, where a cast says `true`).
     fn rewrite(&self, expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+        if let Expr::ScalarFunction(ScalarFunction { func, args }) = &expr {
+            if matches!(func.name(), "concat" | "concat_ws") {
+                return self.concatenated_booleans(func, args, schema);
+            }
+        }
         let Expr::Cast(Cast { expr: inner, field }) = &expr else {
             return Ok(Transformed::no(expr));
         };
@@ -131,6 +138,43 @@ impl CastsToPgText {
         let text = self.function.call(vec![inner.as_ref().clone()]);
         // The cast keeps the requested text type (Utf8View, …) around the UDF's Utf8.
         Ok(Transformed::yes(text.cast_to(field.data_type(), schema)?))
+    }
+}
+
+impl CastsToPgText {
+    /// `concat(…)` with its boolean arguments (cast to text by the coercion)
+    /// written by [`PgText`].
+    fn concatenated_booleans(
+        &self,
+        func: &Arc<ScalarUDF>,
+        args: &[Expr],
+        schema: &DFSchema,
+    ) -> Result<Transformed<Expr>> {
+        let is_boolean = |e: &Expr| matches!(e.get_type(schema), Ok(DataType::Boolean));
+        let boolean = |e: &Expr| match e {
+            Expr::Cast(Cast { expr: inner, field }) if is_boolean(inner) => {
+                Some((inner.as_ref().clone(), field.data_type().clone()))
+            }
+            _ => None,
+        };
+        let call = Expr::ScalarFunction(ScalarFunction {
+            func: Arc::clone(func),
+            args: args.to_vec(),
+        });
+        if !args.iter().any(|a| boolean(a).is_some()) {
+            return Ok(Transformed::no(call));
+        }
+        let args = args
+            .iter()
+            .map(|a| match boolean(a) {
+                Some((inner, text)) => self.function.call(vec![inner]).cast_to(&text, schema),
+                None => Ok(a.clone()),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Transformed::yes(Expr::ScalarFunction(ScalarFunction {
+            func: Arc::clone(func),
+            args,
+        })))
     }
 }
 

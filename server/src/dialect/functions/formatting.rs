@@ -28,6 +28,7 @@ use datafusion::logical_expr::{
     Volatility,
 };
 
+use super::PLANNING_TIME_ZONE;
 use crate::catalog::functions::SessionInfo;
 use crate::dialect::pg_template::{
     DateTimeFields, DateTimeTemplate, IntervalFields, NumberKind, NumberTemplate, TemplateError,
@@ -35,8 +36,6 @@ use crate::dialect::pg_template::{
 use crate::encode::SessionTimeZone;
 use crate::errors::{sqlstate, PgError};
 
-/// The time zone DataFusion plans timestamptz values in (see `engine.rs`).
-const PLANNING_TIME_ZONE: &str = "+00:00";
 /// Microseconds in a day.
 const DAY_MICROS: i64 = 86_400_000_000;
 
@@ -106,12 +105,6 @@ fn template_error(e: TemplateError) -> datafusion::error::DataFusionError {
 
 fn internal(what: &str) -> datafusion::error::DataFusionError {
     PgError::new(sqlstate::INTERNAL_ERROR, format!("internal error: {what}")).into_datafusion()
-}
-
-/// PG's type name of an argument, for "function … does not exist".
-fn pg_name(t: &DataType) -> String {
-    let (pg_type, _) = crate::encode::types::pg_type_of_data_type(t);
-    crate::catalog::builtin_types::format_type(pg_type.oid(), -1).unwrap_or_else(|| t.to_string())
 }
 
 /// How `to_char` reads its first argument.
@@ -213,7 +206,7 @@ impl Formatting {
         if known {
             return Ok(());
         }
-        let names: Vec<String> = args.iter().map(pg_name).collect();
+        let names: Vec<String> = args.iter().map(super::pg_type_name).collect();
         Err(PgError::new(
             sqlstate::UNDEFINED_FUNCTION,
             format!("function to_char({}) does not exist", names.join(", ")),

@@ -30,6 +30,7 @@ use datafusion::logical_expr::{
     Volatility,
 };
 
+use super::pg_type_name;
 use crate::encode::types::PG_TYPE_METADATA;
 use crate::errors::{sqlstate, PgError};
 
@@ -83,21 +84,6 @@ pub fn rounding_functions() -> Vec<ScalarUDF> {
     .collect()
 }
 
-/// PostgreSQL's name for an argument type, for the 42883 message.
-fn pg_name(t: &DataType) -> String {
-    match t {
-        DataType::Int8 | DataType::Int16 | DataType::UInt8 => "smallint".into(),
-        DataType::Int32 | DataType::UInt16 => "integer".into(),
-        DataType::Int64 | DataType::UInt32 => "bigint".into(),
-        DataType::Float16 | DataType::Float32 => "real".into(),
-        DataType::Float64 => "double precision".into(),
-        DataType::Decimal128(..) | DataType::Decimal256(..) | DataType::UInt64 => "numeric".into(),
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "text".into(),
-        DataType::Null => "unknown".into(),
-        other => other.to_string(),
-    }
-}
-
 /// An integer scalar's value (`None` for NULL).
 fn integer(value: &ScalarValue) -> Result<Option<i64>> {
     match value.cast_to(&DataType::Int64)? {
@@ -117,7 +103,7 @@ impl PgRounding {
     }
 
     fn no_such_function(&self, args: &[DataType]) -> PgError {
-        let types: Vec<String> = args.iter().map(pg_name).collect();
+        let types: Vec<String> = args.iter().map(pg_type_name).collect();
         PgError::new(
             sqlstate::UNDEFINED_FUNCTION,
             format!(
@@ -138,7 +124,7 @@ impl PgRounding {
             return Err(PgError::unsupported(format!(
                 "{}(numeric, {}) with a scale that is not a constant",
                 self.name,
-                pg_name(scale.data_type())
+                pg_type_name(scale.data_type())
             ))
             .into_datafusion());
         };
