@@ -26,3 +26,5 @@ SELECT id AS c1, round(d, 1) AS c2, trunc(d, -1) AS c3, ceil(d) AS c4, floor(d) 
 SELECT round(1.2345, 2) AS c1, trunc(2.75, 1) AS c2, round(100.0 * count(*) / 7, 1) AS c3, round('1234.5'::numeric, (-2)::int4) AS c4, round('99.995'::numeric, 2) AS c5 FROM accidents
 -- concat and concat_ws write a boolean as its output text (t, f), not as a cast does (true).
 SELECT id AS c1, concat(id > 2, '-', vehicles) AS c2, concat_ws(',', injuries > 1, city, NULL) AS c3 FROM accidents WHERE id <= 3 ORDER BY id
+-- array_remove and array_replace act on every equal element, not only the first.
+SELECT id AS c1, array_remove(ARRAY[vehicles, 1, vehicles, 2], vehicles) AS c2, array_replace(ARRAY[city, 'x', city], city, 'y') AS c3 FROM accidents WHERE id <= 3 ORDER BY id

@@ -112,11 +112,14 @@ impl Engine {
                 )),
             )?;
         }
-        // PG's round, trunc, ceil and floor replace DataFusion's.
-        for rounding in crate::dialect::functions::rounding::rounding_functions() {
+        // PG's round, trunc, ceil, floor, array_remove and array_replace replace DataFusion's.
+        for function in crate::dialect::functions::rounding::rounding_functions()
+            .into_iter()
+            .chain(crate::dialect::functions::arrays::array_functions())
+        {
             datafusion::execution::FunctionRegistry::register_udf(
                 &mut template,
-                Arc::new(rounding),
+                Arc::new(function),
             )?;
         }
         datafusion::execution::FunctionRegistry::register_udf(

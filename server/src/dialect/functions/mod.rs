@@ -1,6 +1,7 @@
 //! PostgreSQL functions DataFusion lacks or defines otherwise, as UDFs and
 //! UDAFs registered in the engine's template session.
 
+pub mod arrays;
 pub mod date_part;
 pub mod date_trunc;
 pub mod formatting;
