@@ -28,3 +28,5 @@ SELECT round(1.2345, 2) AS c1, trunc(2.75, 1) AS c2, round(100.0 * count(*) / 7,
 SELECT id AS c1, concat(id > 2, '-', vehicles) AS c2, concat_ws(',', injuries > 1, city, NULL) AS c3 FROM accidents WHERE id <= 3 ORDER BY id
 -- array_remove and array_replace act on every equal element, not only the first.
 SELECT id AS c1, array_remove(ARRAY[vehicles, 1, vehicles, 2], vehicles) AS c2, array_replace(ARRAY[city, 'x', city], city, 'y') AS c3 FROM accidents WHERE id <= 3 ORDER BY id
+-- length of a bytea counts its bytes, not the characters of its hex text.
+SELECT id AS c1, length(by) AS c2, length(t) AS c3 FROM types ORDER BY id

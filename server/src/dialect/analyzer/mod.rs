@@ -7,6 +7,7 @@ use datafusion::optimizer::AnalyzerRule;
 
 pub mod aggregate_types;
 pub mod branch_types;
+pub mod bytea_length;
 pub mod checked_arithmetic;
 pub mod comparison_types;
 pub mod correlated_recursion;
@@ -19,9 +20,9 @@ pub mod text_cast;
 /// DataFusion's analyzer rules between ours: correlated recursive CTEs are
 /// kept from decorrelation, integer constants are int4 where they fit,
 /// untyped literals take the type
-/// of what they are compared with, text/number comparisons are refused and
-/// subqueries leave sort keys and date arguments become timestamptz where PG
-/// reads them so before DataFusion's type coercion runs; `sum(bigint)`
+/// of what they are compared with, text/number comparisons are refused,
+/// subqueries leave sort keys and the length of a bytea counts its bytes
+/// before DataFusion's type coercion runs; `sum(bigint)`
 /// becomes numeric, CASE/COALESCE/NULLIF keep their branches' PG type and
 /// integer arithmetic is overflow-checked after it. Each session adds, last,
 /// the rule that makes casts to text PG-printed ([`text_cast`]), which reads
@@ -33,6 +34,7 @@ pub fn rules() -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
         Arc::new(literal_types::LiteralTypes),
         Arc::new(comparison_types::RefuseTextNumberComparisons),
         Arc::new(sort_subqueries::SubqueriesInSortKeys),
+        Arc::new(bytea_length::ByteaLength),
     ];
     rules.extend(datafusion::optimizer::Analyzer::new().rules);
     rules.push(Arc::new(aggregate_types::PgAggregateTypes));
