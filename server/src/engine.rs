@@ -18,6 +18,7 @@ use crate::catalog::catalog_functions::catalog_functions;
 use crate::catalog::functions::{session_functions, SessionInfo};
 use crate::config::{DatasetConfig, MemoryConfig};
 use crate::datasets::{DatasetError, DatasetSchema, Origin, Registry};
+use crate::dialect::analyzer::session_zone::CastsInSessionZone;
 use crate::dialect::analyzer::text_cast::CastsToPgText;
 use crate::dialect::functions::json_build::JsonBuildObject;
 
@@ -180,6 +181,7 @@ impl Engine {
     pub fn session_state(&self, info: &Arc<SessionInfo>) -> SessionState {
         let mut state = self.template.clone();
         state.config_mut().set_extension(Arc::clone(info));
+        state.add_analyzer_rule(Arc::new(CastsInSessionZone::new(Arc::clone(info))));
         state.add_analyzer_rule(Arc::new(CastsToPgText::new(Arc::clone(info))));
         let functions = session_functions(info)
             .into_iter()

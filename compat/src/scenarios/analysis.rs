@@ -90,5 +90,21 @@ pub fn cases() -> Vec<Case> {
                  date_trunc('hour', timestamptz '2024-03-10 12:34:56+00') AS h",
             ],
         ),
+        case(
+            "timestamptz and local time in the session's TimeZone",
+            &[
+                // Local time (text, timestamp, date) is read as an instant there,
+                // and an instant is written as local time there.
+                "SET TimeZone = 'America/New_York'",
+                "SELECT occurred_at::timestamptz AS at, occurred_on::timestamptz AS midnight, \
+                 (occurred_at::timestamptz + interval '3 hours')::date AS later_date, \
+                 (occurred_at::timestamptz)::timestamp AS back FROM accidents ORDER BY id LIMIT 3",
+                "SELECT count(*) AS n FROM accidents \
+                 WHERE occurred_at::timestamptz >= '2024-03-10 00:00:00'",
+                "SELECT timestamptz '2024-03-10 12:00:00' AS noon, \
+                 '2024-03-10 12:00:00+02'::timestamptz AS offset_given, \
+                 (timestamptz '2024-03-10 03:00:00+00')::date AS d",
+            ],
+        ),
     ]
 }

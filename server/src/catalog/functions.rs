@@ -33,6 +33,14 @@ pub struct SessionInfo {
     pub settings: Mutex<Settings>,
 }
 
+impl SessionInfo {
+    /// The session's TimeZone now (SET changes it between statements).
+    pub fn time_zone(&self) -> crate::encode::SessionTimeZone {
+        let settings = self.settings.lock().unwrap_or_else(|e| e.into_inner());
+        settings.encode_options().time_zone
+    }
+}
+
 type Body = dyn Fn(&SessionInfo, &[ColumnarValue], usize) -> Result<ColumnarValue> + Send + Sync;
 
 /// A scalar function whose body is a closure over the session.

@@ -75,6 +75,19 @@ impl SessionTimeZone {
             .map(SessionTimeZone::Named)
     }
 
+    /// The zone as Arrow names one on a timestamp type: the IANA name, or
+    /// `+HH:MM` for a fixed offset.
+    pub fn arrow_name(self) -> std::sync::Arc<str> {
+        match self {
+            SessionTimeZone::Named(tz) => std::sync::Arc::from(tz.name()),
+            SessionTimeZone::Fixed(secs) => {
+                let sign = if secs < 0 { '-' } else { '+' };
+                let minutes = secs.unsigned_abs() / 60;
+                std::sync::Arc::from(format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60))
+            }
+        }
+    }
+
     /// The UTC offset in seconds at an instant (microseconds since the Unix epoch).
     pub fn offset_at(self, micros: i64) -> i32 {
         match self {

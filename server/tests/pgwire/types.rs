@@ -354,3 +354,33 @@ async fn date_trunc_follows_the_session_time_zone_when_it_runs() {
     let in_utc: String = c.query_one(&month, &[]).await.unwrap().get(0);
     assert_eq!(in_utc, "2024-03-01 00:00:00+00");
 }
+
+#[tokio::test]
+async fn casts_between_timestamptz_and_local_time_use_the_session_time_zone() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    c.batch_execute("SET TimeZone = 'America/New_York'")
+        .await
+        .unwrap();
+    // Answers of PostgreSQL 15 for the same statement.
+    let row = c
+        .query_one(
+            "SELECT ('2024-03-10 12:00:00'::timestamptz)::text, \
+             (date '2024-03-10')::timestamptz::text, \
+             (timestamptz '2024-03-10 12:00:00+00')::timestamp::text, \
+             (timestamptz '2024-03-10 03:00:00+00')::date::text",
+            &[],
+        )
+        .await
+        .unwrap();
+    let texts: Vec<String> = (0..4).map(|i| row.get(i)).collect();
+    assert_eq!(
+        texts,
+        [
+            "2024-03-10 12:00:00-04",
+            "2024-03-10 00:00:00-05",
+            "2024-03-10 08:00:00",
+            "2024-03-09"
+        ]
+    );
+}

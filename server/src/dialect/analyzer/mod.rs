@@ -14,6 +14,7 @@ pub mod correlated_recursion;
 pub mod expr_walk;
 pub mod integer_literals;
 pub mod literal_types;
+pub mod session_zone;
 pub mod sort_subqueries;
 pub mod text_cast;
 
@@ -25,8 +26,9 @@ pub mod text_cast;
 /// before DataFusion's type coercion runs; `sum(bigint)`
 /// becomes numeric, CASE/COALESCE/NULLIF keep their branches' PG type and
 /// integer arithmetic is overflow-checked after it. Each session adds, last,
-/// the rule that makes casts to text PG-printed ([`text_cast`]), which reads
-/// the session's settings.
+/// the rules that read its settings: casts between timestamptz and local
+/// time in its TimeZone ([`session_zone`]) and casts to text PG-printed
+/// ([`text_cast`]).
 pub fn rules() -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
     let mut rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> = vec![
         Arc::new(correlated_recursion::MarkCorrelatedRecursion),

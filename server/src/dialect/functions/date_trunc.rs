@@ -27,7 +27,6 @@ use datafusion::logical_expr::{
 
 use super::{pg_type_name, PLANNING_TIME_ZONE};
 use crate::catalog::functions::SessionInfo;
-use crate::encode::SessionTimeZone;
 use crate::errors::{sqlstate, PgError};
 
 /// `date_trunc` (also `datetrunc`) for one session.
@@ -47,23 +46,6 @@ impl PgDateTrunc {
             aliases: vec!["datetrunc".to_string()],
             signature: Signature::user_defined(Volatility::Stable),
             session,
-        }
-    }
-
-    /// The session's TimeZone as an Arrow time zone name.
-    fn zone(&self) -> Arc<str> {
-        let settings = self
-            .session
-            .settings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        match settings.encode_options().time_zone {
-            SessionTimeZone::Named(tz) => Arc::from(tz.name()),
-            SessionTimeZone::Fixed(secs) => {
-                let sign = if secs < 0 { '-' } else { '+' };
-                let minutes = secs.unsigned_abs() / 60;
-                Arc::from(format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60))
-            }
         }
     }
 }
@@ -152,8 +134,13 @@ impl ScalarUDFImpl for PgDateTrunc {
         let value_type = args.arg_fields[1].data_type().clone();
         // What DataFusion truncates: the value in the session's zone.
         let in_zone = match &value_type {
-            DataType::Date32 => DataType::Timestamp(TimeUnit::Nanosecond, Some(self.zone())),
-            DataType::Timestamp(unit, Some(_)) => DataType::Timestamp(*unit, Some(self.zone())),
+            DataType::Date32 => DataType::Timestamp(
+                TimeUnit::Nanosecond,
+                Some(self.session.time_zone().arrow_name()),
+            ),
+            DataType::Timestamp(unit, Some(_)) => {
+                DataType::Timestamp(*unit, Some(self.session.time_zone().arrow_name()))
+            }
             _ => return self.inner.invoke_with_args(args),
         };
         let all_scalar = args

@@ -190,12 +190,7 @@ impl ScalarUDFImpl for Formatting {
 
 impl Formatting {
     fn time_zone(&self) -> SessionTimeZone {
-        let settings = self
-            .session
-            .settings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        settings.encode_options().time_zone
+        self.session.time_zone()
     }
 
     /// PG's 42883 when `to_char` has no variant for the argument types.
