@@ -20,6 +20,7 @@ use crate::config::{DatasetConfig, MemoryConfig};
 use crate::datasets::{DatasetError, DatasetSchema, Origin, Registry};
 use crate::dialect::analyzer::session_zone::CastsInSessionZone;
 use crate::dialect::analyzer::text_cast::CastsToPgText;
+use crate::dialect::functions::date_part::DatePart;
 use crate::dialect::functions::json_build::JsonBuildObject;
 
 /// DataFusion's optimizer rules but common subexpression elimination: in
@@ -101,18 +102,6 @@ impl Engine {
             .with_optimizer_rules(optimizer_rules())
             .with_scalar_functions(SessionStateDefaults::default_scalar_functions())
             .build();
-        // PG's float8 `date_part` replaces DataFusion's; EXTRACT is its numeric twin.
-        for date_part in [
-            crate::dialect::functions::date_part::DatePart::float8(),
-            crate::dialect::functions::date_part::DatePart::numeric(),
-        ] {
-            datafusion::execution::FunctionRegistry::register_udf(
-                &mut template,
-                Arc::new(datafusion::logical_expr::ScalarUDF::new_from_impl(
-                    date_part,
-                )),
-            )?;
-        }
         // PG's round, trunc, ceil, floor, array_remove and array_replace replace DataFusion's.
         for function in crate::dialect::functions::rounding::rounding_functions()
             .into_iter()
@@ -194,6 +183,9 @@ impl Engine {
                 ScalarUDF::new_from_impl(crate::dialect::functions::date_trunc::PgDateTrunc::new(
                     Arc::clone(info),
                 )),
+                // PG's float8 `date_part` replaces DataFusion's; EXTRACT is its numeric twin.
+                ScalarUDF::new_from_impl(DatePart::float8(Arc::clone(info))),
+                ScalarUDF::new_from_impl(DatePart::numeric(Arc::clone(info))),
             ]);
         for f in functions {
             let _ = datafusion::execution::FunctionRegistry::register_udf(&mut state, Arc::new(f));

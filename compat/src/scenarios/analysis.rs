@@ -101,6 +101,10 @@ pub fn cases() -> Vec<Case> {
                  (occurred_at::timestamptz)::timestamp AS back FROM accidents ORDER BY id LIMIT 3",
                 "SELECT count(*) AS n FROM accidents \
                  WHERE occurred_at::timestamptz >= '2024-03-10 00:00:00'",
+                "SELECT extract(hour FROM occurred_at::timestamptz) AS h, \
+                 date_part('day', timestamptz '2024-03-10 03:00:00+00') AS d, \
+                 extract(epoch FROM timestamptz '2024-03-10 03:00:00+00') AS e \
+                 FROM accidents ORDER BY id LIMIT 3",
                 "SELECT timestamptz '2024-03-10 12:00:00' AS noon, \
                  '2024-03-10 12:00:00+02'::timestamptz AS offset_given, \
                  (timestamptz '2024-03-10 03:00:00+00')::date AS d",

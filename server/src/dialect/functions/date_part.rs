@@ -11,6 +11,7 @@
 //! the scale PG gives it (6 for seconds and epochs, 3 for milliseconds, none
 //! for whole fields); the SQL pre-pass plans it as `pg_extract(unit, value)`.
 
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, AsArray, Float64Array, Int64Array};
@@ -24,20 +25,36 @@ use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
 };
 
+use crate::catalog::functions::SessionInfo;
 use crate::errors::{sqlstate, PgError};
 
-/// `date_part` (float8, also called `datepart`) or `pg_extract` (numeric).
-#[derive(Debug, PartialEq, Eq, Hash)]
+/// `date_part` (float8, also called `datepart`) or `pg_extract` (numeric),
+/// for one session: the fields of a timestamptz are those of its local time
+/// in the session's TimeZone, as in PG.
+#[derive(Debug)]
 pub struct DatePart {
     inner: Arc<ScalarUDF>,
     name: &'static str,
     aliases: Vec<String>,
     numeric: bool,
+    session: Arc<SessionInfo>,
+}
+
+impl PartialEq for DatePart {
+    fn eq(&self, other: &Self) -> bool {
+        self.numeric == other.numeric && Arc::ptr_eq(&self.session, &other.session)
+    }
+}
+impl Eq for DatePart {}
+impl Hash for DatePart {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
 }
 
 impl DatePart {
     /// PG's `date_part`, replacing DataFusion's own.
-    pub fn float8() -> DatePart {
+    pub fn float8(session: Arc<SessionInfo>) -> DatePart {
         let inner = datafusion::functions::datetime::date_part();
         let aliases = inner.aliases().to_vec();
         DatePart {
@@ -45,16 +62,18 @@ impl DatePart {
             name: "date_part",
             aliases,
             numeric: false,
+            session,
         }
     }
 
     /// `EXTRACT(unit FROM value)`, which is numeric in PG.
-    pub fn numeric() -> DatePart {
+    pub fn numeric(session: Arc<SessionInfo>) -> DatePart {
         DatePart {
             inner: datafusion::functions::datetime::date_part(),
             name: "pg_extract",
             aliases: Vec::new(),
             numeric: true,
+            session,
         }
     }
 
@@ -167,20 +186,28 @@ fn input_type_name(t: &DataType) -> &'static str {
 }
 
 impl DatePart {
-    /// Runs DataFusion's `date_part` for `unit` on the value argument.
+    /// Runs DataFusion's `date_part` for `unit` on the value argument; a
+    /// timestamptz is first labelled with the session's zone (the same
+    /// instants), in which DataFusion takes its fields.
     fn native(&self, args: &ScalarFunctionArgs, unit: &str) -> Result<ArrayRef> {
         let part = ScalarValue::Utf8(Some(unit.to_string()));
-        let return_field = self.inner.return_field_from_args(ReturnFieldArgs {
-            arg_fields: &args.arg_fields,
-            scalar_arguments: &[Some(&part), None],
-        })?;
-        let value = match &args.args[1] {
+        let mut value = match &args.args[1] {
             ColumnarValue::Array(a) => Arc::clone(a),
             ColumnarValue::Scalar(s) => s.to_array_of_size(args.number_rows.max(1))?,
         };
+        let mut arg_fields = args.arg_fields.clone();
+        if let DataType::Timestamp(unit, Some(_)) = value.data_type() {
+            let local = DataType::Timestamp(*unit, Some(self.session.time_zone().arrow_name()));
+            value = cast(&value, &local)?;
+            arg_fields[1] = Arc::new(Field::new("value", local, true));
+        }
+        let return_field = self.inner.return_field_from_args(ReturnFieldArgs {
+            arg_fields: &arg_fields,
+            scalar_arguments: &[Some(&part), None],
+        })?;
         let result = self.inner.invoke_with_args(ScalarFunctionArgs {
             args: vec![ColumnarValue::Scalar(part), ColumnarValue::Array(value)],
-            arg_fields: args.arg_fields.clone(),
+            arg_fields,
             number_rows: args.number_rows,
             return_field,
             config_options: Arc::clone(&args.config_options),
