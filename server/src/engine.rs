@@ -183,6 +183,9 @@ impl Engine {
                 ScalarUDF::new_from_impl(crate::dialect::functions::date_trunc::PgDateTrunc::new(
                     Arc::clone(info),
                 )),
+                ScalarUDF::new_from_impl(
+                    crate::dialect::functions::current_date::PgCurrentDate::new(Arc::clone(info)),
+                ),
                 // PG's float8 `date_part` replaces DataFusion's; EXTRACT is its numeric twin.
                 ScalarUDF::new_from_impl(DatePart::float8(Arc::clone(info))),
                 ScalarUDF::new_from_impl(DatePart::numeric(Arc::clone(info))),

@@ -105,6 +105,11 @@ pub fn cases() -> Vec<Case> {
                  date_part('day', timestamptz '2024-03-10 03:00:00+00') AS d, \
                  extract(epoch FROM timestamptz '2024-03-10 03:00:00+00') AS e \
                  FROM accidents ORDER BY id LIMIT 3",
+                // Today is the date where the session is (UTC+14: a day ahead of
+                // UTC for 14 hours of every day).
+                "SET TimeZone = 'Pacific/Kiritimati'",
+                "SELECT current_date AS today, current_date - 7 AS week_ago",
+                "SET TimeZone = 'America/New_York'",
                 "SELECT timestamptz '2024-03-10 12:00:00' AS noon, \
                  '2024-03-10 12:00:00+02'::timestamptz AS offset_given, \
                  (timestamptz '2024-03-10 03:00:00+00')::date AS d",

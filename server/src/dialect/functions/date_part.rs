@@ -23,6 +23,7 @@ use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    Volatility,
 };
 
 use crate::catalog::functions::SessionInfo;
@@ -37,7 +38,17 @@ pub struct DatePart {
     name: &'static str,
     aliases: Vec<String>,
     numeric: bool,
+    /// DataFusion's signature, but stable: a timestamptz's fields follow SET TimeZone.
+    signature: Signature,
     session: Arc<SessionInfo>,
+}
+
+/// `function`'s signature with PG's volatility for a timestamptz argument.
+fn stable(function: &ScalarUDF) -> Signature {
+    Signature::new(
+        function.signature().type_signature.clone(),
+        Volatility::Stable,
+    )
 }
 
 impl PartialEq for DatePart {
@@ -58,6 +69,7 @@ impl DatePart {
         let inner = datafusion::functions::datetime::date_part();
         let aliases = inner.aliases().to_vec();
         DatePart {
+            signature: stable(&inner),
             inner,
             name: "date_part",
             aliases,
@@ -68,8 +80,10 @@ impl DatePart {
 
     /// `EXTRACT(unit FROM value)`, which is numeric in PG.
     pub fn numeric(session: Arc<SessionInfo>) -> DatePart {
+        let inner = datafusion::functions::datetime::date_part();
         DatePart {
-            inner: datafusion::functions::datetime::date_part(),
+            signature: stable(&inner),
+            inner,
             name: "pg_extract",
             aliases: Vec::new(),
             numeric: true,
@@ -252,7 +266,7 @@ impl ScalarUDFImpl for DatePart {
         &self.aliases
     }
     fn signature(&self) -> &Signature {
-        self.inner.signature()
+        &self.signature
     }
     fn return_type(&self, _: &[DataType]) -> Result<DataType> {
         Ok(self.result_type(None))

@@ -2,6 +2,7 @@
 //! UDAFs registered in the engine's template session.
 
 pub mod arrays;
+pub mod current_date;
 pub mod date_part;
 pub mod date_trunc;
 pub mod formatting;
