@@ -88,14 +88,20 @@ impl SettingsUndo {
         }
     }
 
-    /// ROLLBACK TO `name`: its settings come back and it stays.
-    pub fn rollback_to(&mut self, name: &str, settings: &mut Settings) -> Result<(), PgError> {
+    /// The open block and the position of its latest savepoint `name` (3B001 if none).
+    fn savepoint_named(&mut self, name: &str) -> Result<(&mut Block, usize), PgError> {
         let block = self.block.as_mut().ok_or_else(|| no_such_savepoint(name))?;
         let at = block
             .savepoints
             .iter()
             .rposition(|s| s.name == name)
             .ok_or_else(|| no_such_savepoint(name))?;
+        Ok((block, at))
+    }
+
+    /// ROLLBACK TO `name`: its settings come back and it stays.
+    pub fn rollback_to(&mut self, name: &str, settings: &mut Settings) -> Result<(), PgError> {
+        let (block, at) = self.savepoint_named(name)?;
         block.savepoints.truncate(at + 1);
         let savepoint = &block.savepoints[at];
         *settings = savepoint.settings.clone();
@@ -105,12 +111,7 @@ impl SettingsUndo {
 
     /// RELEASE `name`: it and the savepoints after it go.
     pub fn release(&mut self, name: &str) -> Result<(), PgError> {
-        let block = self.block.as_mut().ok_or_else(|| no_such_savepoint(name))?;
-        let at = block
-            .savepoints
-            .iter()
-            .rposition(|s| s.name == name)
-            .ok_or_else(|| no_such_savepoint(name))?;
+        let (block, at) = self.savepoint_named(name)?;
         block.savepoints.truncate(at);
         Ok(())
     }

@@ -13,7 +13,7 @@ use datafusion::arrow::compute::{cast, kernels::length::length};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::Transformed;
-use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::common::DFSchema;
 use datafusion::error::Result;
 use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::{
@@ -55,11 +55,7 @@ impl ScalarUDFImpl for BytesIn {
             &DataType::LargeBinary,
         )?;
         let counts = cast(&length(&bytes)?, &DataType::Int32)?;
-        Ok(if scalar {
-            ColumnarValue::Scalar(ScalarValue::try_from_array(&counts, 0)?)
-        } else {
-            ColumnarValue::Array(counts)
-        })
+        crate::dialect::functions::shaped_like_arguments(scalar, counts)
     }
 }
 

@@ -23,7 +23,7 @@ use datafusion::arrow::datatypes::{
 };
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::Transformed;
-use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::common::DFSchema;
 use datafusion::error::Result;
 use datafusion::logical_expr::expr::Cast;
 use datafusion::logical_expr::{
@@ -121,11 +121,7 @@ impl ScalarUDFImpl for ZoneCast {
         let scalar = matches!(args.args[0], ColumnarValue::Scalar(_));
         let value = args.args[0].to_array(args.number_rows.max(1))?;
         let converted = self.convert(&value)?;
-        Ok(if scalar {
-            ColumnarValue::Scalar(ScalarValue::try_from_array(&converted, 0)?)
-        } else {
-            ColumnarValue::Array(converted)
-        })
+        crate::dialect::functions::shaped_like_arguments(scalar, converted)
     }
 }
 

@@ -15,7 +15,7 @@ use datafusion::arrow::array::{ArrayRef, StringBuilder};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::Transformed;
-use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::common::DFSchema;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::expr::{Cast, ScalarFunction};
 use datafusion::logical_expr::{
@@ -90,11 +90,7 @@ impl ScalarUDFImpl for PgText {
             }
         }
         let text = text.finish();
-        Ok(if scalar {
-            ColumnarValue::Scalar(ScalarValue::try_from_array(&text, 0)?)
-        } else {
-            ColumnarValue::Array(Arc::new(text))
-        })
+        crate::dialect::functions::shaped_like_arguments(scalar, Arc::new(text))
     }
 }
 

@@ -337,11 +337,7 @@ impl ScalarUDFImpl for DatePart {
             .args
             .iter()
             .all(|a| matches!(a, ColumnarValue::Scalar(_)));
-        Ok(if all_scalar {
-            ColumnarValue::Scalar(ScalarValue::try_from_array(&values, 0)?)
-        } else {
-            ColumnarValue::Array(values)
-        })
+        crate::dialect::functions::shaped_like_arguments(all_scalar, values)
     }
 }
 

@@ -17,7 +17,6 @@ use std::sync::Arc;
 
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, TimeUnit};
-use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::functions::datetime::date_trunc as datafusion_date_trunc;
 use datafusion::logical_expr::{
@@ -25,9 +24,8 @@ use datafusion::logical_expr::{
     Volatility,
 };
 
-use super::{pg_type_name, PLANNING_TIME_ZONE};
+use super::PLANNING_TIME_ZONE;
 use crate::catalog::functions::SessionInfo;
-use crate::errors::{sqlstate, PgError};
 
 /// `date_trunc` (also `datetrunc`) for one session.
 #[derive(Debug)]
@@ -89,14 +87,7 @@ impl ScalarUDFImpl for PgDateTrunc {
     }
 
     fn coerce_types(&self, args: &[DataType]) -> Result<Vec<DataType>> {
-        let no_such_function = || {
-            let types: Vec<String> = args.iter().map(pg_type_name).collect();
-            PgError::new(
-                sqlstate::UNDEFINED_FUNCTION,
-                format!("function date_trunc({}) does not exist", types.join(", ")),
-            )
-            .into_datafusion()
-        };
+        let no_such_function = || super::no_such_function("date_trunc", args).into_datafusion();
         let [unit, value] = args else {
             return Err(no_such_function());
         };
@@ -168,10 +159,6 @@ impl ScalarUDFImpl for PgDateTrunc {
             &truncated.to_array(args.number_rows)?,
             args.return_field.data_type(),
         )?;
-        Ok(if all_scalar {
-            ColumnarValue::Scalar(ScalarValue::try_from_array(&result, 0)?)
-        } else {
-            ColumnarValue::Array(result)
-        })
+        crate::dialect::functions::shaped_like_arguments(all_scalar, result)
     }
 }

@@ -21,7 +21,6 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{
     DataType, Date32Type, Float64Type, IntervalMonthDayNanoType, TimeUnit, TimestampMicrosecondType,
 };
-use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
@@ -180,11 +179,7 @@ impl ScalarUDFImpl for Formatting {
             (Kind::Timestamp, [seconds]) => epoch_to_timestamp(seconds)?,
             _ => return Err(internal("formatting function arguments")),
         };
-        Ok(if scalars {
-            ColumnarValue::Scalar(ScalarValue::try_from_array(&result, 0)?)
-        } else {
-            ColumnarValue::Array(result)
-        })
+        crate::dialect::functions::shaped_like_arguments(scalars, result)
     }
 }
 
@@ -201,12 +196,7 @@ impl Formatting {
         if known {
             return Ok(());
         }
-        let names: Vec<String> = args.iter().map(super::pg_type_name).collect();
-        Err(PgError::new(
-            sqlstate::UNDEFINED_FUNCTION,
-            format!("function to_char({}) does not exist", names.join(", ")),
-        )
-        .into_datafusion())
+        Err(super::no_such_function("to_char", args).into_datafusion())
     }
 }
 

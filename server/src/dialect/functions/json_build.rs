@@ -178,11 +178,7 @@ impl ScalarUDFImpl for JsonBuildObject {
             out.append_value(format!("{{{}}}", pairs.join(", ")));
         }
         let out = out.finish();
-        Ok(if scalar {
-            ColumnarValue::Scalar(datafusion::common::ScalarValue::try_from_array(&out, 0)?)
-        } else {
-            ColumnarValue::Array(Arc::new(out))
-        })
+        crate::dialect::functions::shaped_like_arguments(scalar, Arc::new(out))
     }
 }
 

@@ -103,15 +103,7 @@ impl PgRounding {
     }
 
     fn no_such_function(&self, args: &[DataType]) -> PgError {
-        let types: Vec<String> = args.iter().map(pg_type_name).collect();
-        PgError::new(
-            sqlstate::UNDEFINED_FUNCTION,
-            format!(
-                "function {}({}) does not exist",
-                self.name,
-                types.join(", ")
-            ),
-        )
+        super::no_such_function(self.name, args)
     }
 
     /// The decimals a numeric result is shown with, from the scale argument.
@@ -279,11 +271,7 @@ impl ScalarUDFImpl for PgRounding {
                 Arc::new(rounded)
             }
         };
-        Ok(if all_scalar {
-            ColumnarValue::Scalar(ScalarValue::try_from_array(&result, 0)?)
-        } else {
-            ColumnarValue::Array(result)
-        })
+        crate::dialect::functions::shaped_like_arguments(all_scalar, result)
     }
 }
 
