@@ -122,6 +122,10 @@ impl Engine {
             &mut template,
             Arc::clone(&crate::dialect::analyzer::branch_types::PG_TYPED),
         )?;
+        datafusion::execution::FunctionRegistry::register_udf(
+            &mut template,
+            Arc::clone(&crate::dialect::analyzer::array_operands::UNKNOWN_ARRAY),
+        )?;
         for ranking in crate::dialect::functions::window_types::ranking_functions() {
             datafusion::execution::FunctionRegistry::register_udwf(
                 &mut template,

@@ -207,7 +207,7 @@ async fn start(api: &ApiState, request: &SqlRequest) -> Result<Running, (&'stati
         .statement_timeout
         .map(|d| tokio::time::Instant::now() + d);
     let planned = with_deadline(deadline, async {
-        let planned = plan_query(&state, &query).await?;
+        let planned = plan_query(&state, &query, &[]).await?;
         let plan = bind(planned.plan, request.params.as_deref())?;
         let stream = execute(plan, &state).await?;
         Ok((planned.schema, planned.names, stream))

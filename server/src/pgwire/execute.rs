@@ -113,7 +113,11 @@ impl Session {
         let generation = self.registry.generation();
         let (plan, shape) = match &statement {
             Some(Statement::Query(query)) => {
-                let (plan, shape) = self.plan_query(query).await?;
+                let types: Vec<_> = declared
+                    .iter()
+                    .map(|oid| super::params::data_type_of_oid(*oid))
+                    .collect();
+                let (plan, shape) = self.plan_query(query, &types).await?;
                 (Some(plan), Some(shape))
             }
             _ => (None, None),
@@ -181,8 +185,12 @@ impl Session {
         Ok(prepared)
     }
 
-    async fn plan_query(&mut self, query: &DfStatement) -> Result<(LogicalPlan, Shape), PgError> {
-        let planned = crate::sql::plan::plan_query(&self.state, query).await?;
+    async fn plan_query(
+        &mut self,
+        query: &DfStatement,
+        parameter_types: &[Option<DataType>],
+    ) -> Result<(LogicalPlan, Shape), PgError> {
+        let planned = crate::sql::plan::plan_query(&self.state, query, parameter_types).await?;
         let origins = column_origins(&planned.plan, &self.registry);
         Ok((
             planned.plan,
@@ -462,7 +470,7 @@ impl Session {
             )
             .into());
         }
-        let (plan, shape) = self.plan_query(query).await?;
+        let (plan, shape) = self.plan_query(query, &[]).await?;
         let stream = self
             .start_stream(Executable::Logical(plan), None, guard)
             .await?;
@@ -523,7 +531,7 @@ impl Session {
         format: CopyFormat,
         guard: &mut StatementGuard,
     ) -> Result<(), Failure> {
-        let (plan, shape) = self.plan_query(query).await?;
+        let (plan, shape) = self.plan_query(query, &[]).await?;
         let mut stream = self
             .start_stream(Executable::Logical(plan), None, guard)
             .await?;

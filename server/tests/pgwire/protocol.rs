@@ -376,3 +376,52 @@ async fn flush_answers_before_sync_and_formats_are_per_column() {
     raw.send(&[sync()]).await;
     assert_eq!(raw.read().await.unwrap().tag, b'Z');
 }
+
+/// The text of the only value of a one-column DataRow.
+fn only_value(row: &Msg) -> String {
+    assert_eq!(row.tag, b'D');
+    String::from_utf8_lossy(&row.body[6..]).into_owned()
+}
+
+#[tokio::test]
+async fn an_untyped_array_parameter_takes_the_other_operands_type() {
+    let s = TestServer::start("").await;
+    let mut raw = s.raw().await;
+    // OID 0, as psycopg 3 sends a list of strings: text[] from `city`.
+    // A declared int2[] (psycopg 3's list of small ints) is an int2[] in the plan.
+    raw.send(&[
+        parse(
+            "any_text",
+            "SELECT count(*) FROM accidents WHERE city = ANY($1)",
+            &[0],
+        ),
+        describe(b'S', "any_text"),
+        bind("", "any_text", &[Some("{Lille,nowhere,Paris}")], &[]),
+        execute("", 0),
+        parse(
+            "",
+            "SELECT count(*) FROM accidents WHERE id = ANY($1) AND id <> ALL('{1}')",
+            &[1005],
+        ),
+        bind("", "", &[Some("{1,2,3}")], &[]),
+        execute("", 0),
+        sync(),
+    ])
+    .await;
+    let msgs = raw.until_ready().await;
+    assert_eq!(tags(&msgs), "1tT2DC12DCZ", "{msgs:?}");
+    // One parameter, text[] (1009).
+    assert_eq!(&msgs[1].body[..], &[0, 1, 0, 0, 0x03, 0xf1]);
+    let expected = s
+        .connect()
+        .await
+        .query_one(
+            "SELECT count(*) FROM accidents WHERE city IN ('Lille', 'Paris')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get::<_, i64>(0);
+    assert_eq!(only_value(&msgs[4]), expected.to_string());
+    assert_eq!(only_value(&msgs[8]), "2");
+}

@@ -29,7 +29,7 @@ fn parse_bool(text: &str) -> Option<bool> {
 }
 
 /// `'{a,b,NULL}'` as a one-dimensional array of `item`'s type.
-fn parse_array(text: &str, item: &FieldRef) -> Option<ScalarValue> {
+pub(super) fn parse_array(text: &str, item: &FieldRef) -> Option<ScalarValue> {
     let values = crate::dialect::array_literal::elements(text)?
         .into_iter()
         .map(|e| match e {

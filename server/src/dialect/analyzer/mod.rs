@@ -6,6 +6,8 @@ use std::sync::Arc;
 use datafusion::optimizer::AnalyzerRule;
 
 pub mod aggregate_types;
+pub mod any_nulls;
+pub mod array_operands;
 pub mod branch_types;
 pub mod bytea_length;
 pub mod checked_arithmetic;
@@ -19,8 +21,9 @@ pub mod sort_subqueries;
 pub mod text_cast;
 
 /// DataFusion's analyzer rules between ours: correlated recursive CTEs are
-/// kept from decorrelation, integer constants are int4 where they fit,
-/// untyped literals take the type
+/// kept from decorrelation, integer constants are int4 where they fit, an
+/// untyped ANY/ALL operand takes the other side's array type, `x = ANY(a)`
+/// is NULL where PG's is, untyped literals take the type
 /// of what they are compared with, text/number comparisons are refused,
 /// subqueries leave sort keys and the length of a bytea counts its bytes
 /// before DataFusion's type coercion runs; `sum(bigint)`
@@ -33,6 +36,8 @@ pub fn rules() -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
     let mut rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> = vec![
         Arc::new(correlated_recursion::MarkCorrelatedRecursion),
         Arc::new(integer_literals::IntegerConstantsAsInt4),
+        Arc::new(array_operands::UntypedArrayOperands),
+        Arc::new(any_nulls::AnyWithNulls),
         Arc::new(literal_types::LiteralTypes),
         Arc::new(comparison_types::RefuseTextNumberComparisons),
         Arc::new(sort_subqueries::SubqueriesInSortKeys),

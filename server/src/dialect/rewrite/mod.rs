@@ -32,6 +32,7 @@ mod multiset_operations;
 
 use crate::catalog::catalog_functions::RegType;
 use crate::catalog::pg_catalog::{has_system_column, SHOW_ALL_SETTINGS};
+use crate::dialect::analyzer::array_operands::UNKNOWN_ARRAY_NAME;
 
 /// Rewrites `statement` in place.
 pub fn rewrite(statement: &mut DfStatement) {
@@ -1218,6 +1219,17 @@ impl VisitorMut for Rewriter {
                 ..
             } => Self::rewrite_cast(inner, data_type),
             Expr::Collate { expr: inner, .. } => Some((**inner).clone()),
+            Expr::AnyOp { right, .. } | Expr::AllOp { right, .. } => {
+                // A quoted array: its element type is the other operand's.
+                if let Expr::Value(ValueWithSpan {
+                    value: Value::SingleQuotedString(_),
+                    ..
+                }) = right.as_ref()
+                {
+                    **right = call(UNKNOWN_ARRAY_NAME, vec![(**right).clone()]);
+                }
+                None
+            }
             Expr::CompoundFieldAccess { root, access_chain } => field_access(root, access_chain),
             Expr::Like {
                 pattern,
