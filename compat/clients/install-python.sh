@@ -2,8 +2,9 @@
 # Installs the Python client drivers of the compat matrix into a venv
 # (idempotent): ${COMPAT_INSTALL_ROOT:-/opt/datapress-compat}/venv.
 # psqlODBC (Debian's odbc-postgresql, driven through pyodbc) and unixODBC come
-# from apt, only if missing. pyarrow is not a compat client: benches/e2e/bench.py
-# uses it to write the Parquet file DataPress serves (--format parquet).
+# from apt, only if missing. pyarrow is not a compat client itself: benches/e2e/bench.py
+# uses it to write the Parquet file DataPress serves (--format parquet), and the
+# Arrow readers (ADBC, ConnectorX, polars) return its tables.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="${COMPAT_INSTALL_ROOT:-/opt/datapress-compat}"
@@ -30,5 +31,5 @@ if ! "$venv/bin/python" -m pip install -q -r "$here/python/requirements.txt" pya
   echo "pip install failed" >&2
   exit 1
 fi
-"$venv/bin/python" -m pip freeze | grep -iE "psycopg|asyncpg|pg8000|pyodbc|sqlalchemy|pandas|pyarrow"
+"$venv/bin/python" -m pip freeze | grep -iE "psycopg|asyncpg|pg8000|pyodbc|sqlalchemy|pandas|pyarrow|adbc|connectorx|polars"
 echo "psqlODBC $(dpkg-query -W -f '${Version}' odbc-postgresql 2>/dev/null || echo '?')"

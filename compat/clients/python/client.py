@@ -6,20 +6,31 @@ Usage: client.py --driver DRIVER, one of
   sqlalchemy-psycopg2, sqlalchemy-psycopg, sqlalchemy-asyncpg, sqlalchemy-pg8000
                                                       (SQLAlchemy 2 over that dialect)
   pandas                                              (pandas.read_sql over SQLAlchemy + psycopg2)
+  adbc                                                (ADBC's PostgreSQL driver, its DB-API)
+  connectorx-binary, connectorx-cursor, connectorx-simple, connectorx-csv
+                                                      (ConnectorX's read_sql over that protocol)
+  polars-connectorx, polars-adbc                      (polars.read_database_uri on that engine)
 
 One JSON request per line on stdin, one JSON reply per line on stdout:
   {"op":"connect","host":..,"port":..,"user":..,"password":..,"dbname":..,"sslmode":..,"sslrootcert":..}
   {"op":"query","sql":"SELECT $1::int4","params":[1]}
       -> {"ok":true,"columns":[..],"types":[..],"rows":[[..]]}, types one per column: the
       type OID (an integer) where the driver tells it, else a string naming the driver's own
-      type ("odbc:int", "pandas:int64", "inspector:str")
+      type ("odbc:int", "pandas:int64", "inspector:str", "arrow:timestamp[us, tz=UTC]",
+      "polars:Int64")
   {"op":"metadata","call":"columns","table":"accidents"} -> like a query; calls: schemas, tables,
       columns, primary_keys, indexes, type_info (schema "public" wherever the API takes one;
-      rows in the API's own order where it guarantees one, else sorted)
+      rows in the API's own order where it guarantees one, else sorted), partitioned
+      (ConnectorX: the whole table read in partitions of its `id` column, rows sorted)
   {"op":"reset"}, {"op":"version"}, {"op":"close"}
 Errors: {"ok":false,"error":{"sqlstate":"42P01" or null,"message":".."}}, the message the
 server's primary text (ErrorResponse M) when there is a SQLSTATE, else the driver's; what a
 driver cannot do: {"ok":false,"error":{"sqlstate":null,"message":"not supported: .."}}.
+ConnectorX (and polars over it) hides the SQLSTATE and ADBC (libpq) has none for a refused
+connection: their errors have a null SQLSTATE and the server's primary message taken out of
+the library's text where it shows one. ConnectorX and polars keep no connection (each read
+opens its own), so connect opens and closes one libpq connection (ADBC's driver: ConnectorX's
+pool would retry a refused one for 30 s), then runs SELECT 1 through the reader.
 Values are rendered deterministically (bytes as hex, floats with repr, dates ISO),
 so the same driver's answers from two servers can be compared.
 """
@@ -33,7 +44,8 @@ import re
 import sys
 
 PLACEHOLDER = re.compile(r"\$(\d+)")
-METADATA_CALLS = ("schemas", "tables", "columns", "primary_keys", "indexes", "type_info")
+METADATA_CALLS = ("schemas", "tables", "columns", "primary_keys", "indexes", "type_info",
+                  "partitioned")
 
 
 def render(value):
@@ -185,15 +197,39 @@ def odbc_primary_message(text):
     return text
 
 
+READER_SERVER_ERRORS = (
+    # libpq's words, in ADBC's text: "...ERROR:  primary\n[DETAIL:  detail\n]..." (a result
+    # stream's error, which comes without SQLSTATE) or "connection to server at ...
+    # failed: FATAL:  primary\n" (a refused connection).
+    re.compile(r".*?\b(?:ERROR|FATAL|PANIC):  (?P<primary>[^\n]*)(?:\n.*)?", re.S),
+    # ConnectorX's (tokio-postgres'): "[timed out waiting for connection: ]db error: ERROR:
+    # primary[\nDETAIL: detail][\nHINT: hint]".
+    re.compile(r"(?:.*?: )?db error: [A-Z]+: (?P<primary>[^\n]*)(?:\n.*)?", re.S),
+)
+
+
+def reader_message(text):
+    """The server's primary message in an Arrow reader's text of an error, or the
+    text whole where it shows none (a connection refused before the server answered)."""
+    for pattern in READER_SERVER_ERRORS:
+        match = pattern.fullmatch(text)
+        if match:
+            return match["primary"]
+    return text
+
+
 def primary_message(error):
     """The server's primary message (ErrorResponse M) of a driver's error, or None."""
     diag = getattr(error, "diag", None)  # psycopg2, psycopg
     if diag is not None:
         return diag.message_primary
     args = getattr(error, "args", ())
+    module = type(error).__module__
+    if module == "adbc_driver_manager":  # libpq's fields of the ErrorResponse, if it had one
+        primary = dict(error.details or ()).get(b"PG_DIAG_MESSAGE_PRIMARY")
+        return primary.decode() if primary is not None else None
     if args and isinstance(args[0], dict):  # pg8000: the ErrorResponse's fields
         return args[0].get("M")
-    module = type(error).__module__
     if module.startswith("asyncpg"):
         return getattr(error, "message", None)
     if module == "pyodbc" and len(args) == 2:  # (sqlstate, message)
@@ -215,6 +251,11 @@ def message_of(error):
         return str(args[1])  # (sqlstate, message)
     if type(error).__module__.startswith("sqlalchemy"):
         return f"{type(error).__name__}: {error}"  # NoSuchTableError: public.nosuch
+    # ADBC's errors, polars' (a ComputeError with ADBC's text of an error in the result
+    # stream), and the bare RuntimeError ConnectorX raises with tokio-postgres's text.
+    if type(error).__module__.split(".")[0] in ("adbc_driver_manager", "polars") \
+            or type(error) is RuntimeError:
+        return reader_message(str(error))
     return str(error)
 
 
@@ -615,9 +656,165 @@ def plain(value):
     return value
 
 
+def libpq_uri(r):
+    """The connect request as a libpq URI, user, password and database percent-encoded;
+    sslrootcert only where TLS is on."""
+    from urllib.parse import quote, urlencode
+
+    auth = quote(r["user"], safe="")
+    if r["password"] is not None:
+        auth += ":" + quote(r["password"], safe="")
+    host = f"[{r['host']}]" if ":" in r["host"] else r["host"]
+    options = {"sslmode": r["sslmode"]}
+    if r["sslmode"] != "disable" and r["sslrootcert"]:
+        options["sslrootcert"] = r["sslrootcert"]
+    return f"postgresql://{auth}@{host}:{r['port']}/{quote(r['dbname'], safe='')}?{urlencode(options)}"
+
+
+def arrow_result(table, sort=False):
+    """Columns, types ("arrow:int64") and rendered rows of a pyarrow Table; with sort,
+    rows in sorted_rows order."""
+    rows = [[render(v) for v in row] for row in zip(*(c.to_pylist() for c in table.columns))]
+    types = named_types("arrow", [str(field.type) for field in table.schema])
+    return table.column_names, types, sorted_rows(rows) if sort else rows
+
+
+class Adbc:
+    """ADBC's PostgreSQL driver (libpq, binary COPY for results) through its DB-API;
+    parameters stay $n, as the driver sends the SQL as it is."""
+
+    def __init__(self):
+        self.conn = None
+
+    def connect(self, r):
+        import adbc_driver_postgresql.dbapi
+
+        self.conn = adbc_driver_postgresql.dbapi.connect(libpq_uri(r), autocommit=True)
+
+    def query(self, sql, params):
+        cur = self.conn.cursor()
+        try:
+            cur.execute(sql, params or None)
+            return arrow_result(cur.fetch_arrow_table())
+        finally:
+            cur.close()
+
+    def metadata(self, call, table):
+        import pyarrow
+        import pyarrow.compute as pc
+
+        if call == "columns":
+            # In the table's column order.
+            schema = self.conn.adbc_get_table_schema(table, db_schema_filter="public")
+            return arrow_result(pyarrow.table({
+                "name": schema.names, "type": [str(f.type) for f in schema],
+                "nullable": [f.nullable for f in schema]}))
+        if call not in ("schemas", "tables"):
+            raise not_supported(f"ADBC has no {call} call")
+        # GetObjects nests schemas in catalogs, tables in schemas: flatten.
+        depth = "db_schemas" if call == "schemas" else "tables"
+        objects = self.conn.adbc_get_objects(depth=depth, db_schema_filter="public").read_all()
+        schemas = pc.list_flatten(objects["catalog_db_schemas"])
+        if call == "schemas":
+            return arrow_result(pyarrow.table({"name": pc.struct_field(schemas, "db_schema_name")}), True)
+        tables = pc.list_flatten(pc.struct_field(schemas, "db_schema_tables"))
+        return arrow_result(pyarrow.table({"name": pc.struct_field(tables, "table_name"),
+                                           "type": pc.struct_field(tables, "table_type")}), True)
+
+    def reset(self):
+        raise not_supported("ADBC has no pool reset")
+
+    def version(self):
+        return (f"adbc-driver-postgresql {__import__('adbc_driver_postgresql').__version__}, "
+                f"adbc-driver-manager {__import__('adbc_driver_manager').__version__}")
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+
+
+class UriReader:
+    """A library that reads a whole result from a URI and keeps no connection (ConnectorX,
+    polars): connect checks the server with SELECT 1; queries take no parameters.
+    Subclasses read(sql) into columns, types and rows."""
+
+    def __init__(self, driver):
+        self.driver = driver
+        self.uri = None
+
+    def connect(self, r):
+        self.uri = libpq_uri(r)
+        # ConnectorX's pool retries a refused connection for 30 s and hides its
+        # SQLSTATE: libpq (ADBC's driver) checks the server and credentials first.
+        import adbc_driver_postgresql.dbapi
+
+        adbc_driver_postgresql.dbapi.connect(self.uri).close()
+        self.read("SELECT 1")
+
+    def query(self, sql, params):
+        if params:
+            raise not_supported(f"{self.driver} takes no query parameters")
+        return self.read(sql)
+
+    def metadata(self, call, table):
+        raise not_supported(f"{self.driver} has no metadata API")
+
+    def reset(self):
+        raise not_supported(f"{self.driver} keeps no connection")
+
+    def close(self):
+        pass
+
+
+class ConnectorX(UriReader):
+    """ConnectorX's read_sql into Arrow over one of its protocols: binary (COPY BINARY),
+    cursor (a server-side cursor), simple (simple queries) or csv (COPY CSV)."""
+
+    PARTITION_COLUMN = "id"  # accidents' key: an int8 from 1 up
+
+    def arrow(self, sql, **partitioning):
+        import connectorx
+
+        return connectorx.read_sql(self.uri, sql, return_type="arrow",
+                                   protocol=self.driver.removeprefix("connectorx-"), **partitioning)
+
+    def read(self, sql):
+        return arrow_result(self.arrow(sql))
+
+    def metadata(self, call, table):
+        if call != "partitioned":
+            raise not_supported(f"ConnectorX has no {call} call")
+        # Partitions arrive in no defined order.
+        table = self.arrow(f"SELECT * FROM {table}", partition_on=self.PARTITION_COLUMN,
+                           partition_num=3)
+        return arrow_result(table, sort=True)
+
+    def version(self):
+        return f"connectorx {__import__('connectorx').__version__}"
+
+
+class Polars(UriReader):
+    """polars.read_database_uri on one engine (connectorx or adbc); types are the
+    frame's dtypes ("polars:Int64")."""
+
+    def read(self, sql):
+        import polars
+
+        frame = polars.read_database_uri(sql, self.uri, engine=self.driver.removeprefix("polars-"))
+        types = named_types("polars", [str(t) for t in frame.dtypes])
+        return frame.columns, types, [[render(v) for v in row] for row in frame.rows()]
+
+    def version(self):
+        from importlib.metadata import version
+
+        engine = {"polars-connectorx": "connectorx", "polars-adbc": "adbc-driver-postgresql"}[self.driver]
+        return f"polars {version('polars')}, {engine} {version(engine)}"
+
+
 DRIVERS = ["psycopg2", "psycopg", "psycopg-binary", "asyncpg", "pg8000", "odbc",
            "sqlalchemy-psycopg2", "sqlalchemy-psycopg", "sqlalchemy-asyncpg", "sqlalchemy-pg8000",
-           "pandas"]
+           "pandas", "adbc", "connectorx-binary", "connectorx-cursor", "connectorx-simple",
+           "connectorx-csv", "polars-connectorx", "polars-adbc"]
 
 
 def make_client(driver):
@@ -627,6 +824,12 @@ def make_client(driver):
         return Odbc()
     if driver.startswith("sqlalchemy-") or driver == "pandas":
         return SqlAlchemy(driver)
+    if driver == "adbc":
+        return Adbc()
+    if driver.startswith("connectorx-"):
+        return ConnectorX(driver)
+    if driver.startswith("polars-"):
+        return Polars(driver)
     return DbApi(driver)
 
 
@@ -665,6 +868,10 @@ def main():
             reply = {"ok": False, "error": {"sqlstate": None, "message": str(error)}}
         except Exception as error:  # every driver error becomes a reply
             reply = {"ok": False, "error": {"sqlstate": sqlstate_of(error), "message": message_of(error)}}
+        except BaseException as error:  # a Rust library's panic (ConnectorX: a type it lacks)
+            if type(error).__module__ != "pyo3_runtime":
+                raise
+            reply = {"ok": False, "error": {"sqlstate": None, "message": f"panic: {error}"}}
         print(json.dumps(reply), flush=True)
     if isinstance(client, Odbc):
         client.close()  # at end of input too, for its log file

@@ -36,6 +36,23 @@ pub fn cases() -> Vec<Case> {
                     .collect(),
             )
         },
+        Case {
+            clients: Some(
+                ["binary", "cursor", "simple", "csv"]
+                    .map(|protocol| format!("Python connectorx-{protocol}"))
+                    .to_vec(),
+            ),
+            // ConnectorX's partitioned read: min/max of the column, then one
+            // range query per partition, each over its own connection.
+            ..Case::new(
+                "a table read in partitions",
+                setup,
+                vec![Step::Metadata {
+                    call: "partitioned",
+                    table: Some("accidents"),
+                }],
+            )
+        },
         Case::new(
             "computed values",
             setup,
