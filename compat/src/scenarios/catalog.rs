@@ -17,7 +17,17 @@ pub fn cases() -> Vec<Case> {
         Case::new(
             "psql describe commands",
             setup,
-            ["\\dt", "\\dn", "\\d accidents", "\\d types", "\\df", "\\dv"]
+            [
+                "\\dt",
+                "\\dn",
+                "\\d accidents",
+                "\\d types",
+                "\\df",
+                "\\dv",
+                "\\df lower",
+                "\\df count",
+                "\\da count",
+            ]
                 .into_iter()
                 .map(Step::Backslash)
                 .collect(),
@@ -74,6 +84,27 @@ pub fn cases() -> Vec<Case> {
                      WHERE i.indrelid = t.oid AND c.conrelid = t.oid AND t.relname = 'accidents'",
                 ),
                 Step::query("SELECT current_database(), current_schema(), current_user"),
+            ],
+        ),
+        // PG 15's built-in functions, as tools list and describe them.
+        Case::new(
+            "pg_proc lists the built-in functions",
+            setup,
+            vec![
+                Step::query(
+                    "SELECT p.oid, p.proname, pg_get_function_arguments(p.oid) AS args, \
+                     pg_get_function_identity_arguments(p.oid) AS identity, pg_get_function_result(p.oid) AS result, \
+                     p.prokind, p.provolatile, p.proisstrict, p.proretset, l.lanname, obj_description(p.oid, 'pg_proc') AS description \
+                     FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang \
+                     WHERE p.proname IN ('round', 'json_build_object', 'generate_series', 'substring', 'date_part', 'now', 'count') ORDER BY p.oid",
+                ),
+                Step::query(
+                    "SELECT t.typname, t.typinput, t.typoutput, t.typreceive, t.typsend \
+                     FROM pg_type t WHERE t.oid IN (16, 20, 23, 25, 700, 701, 1007, 1009, 1082, 1114, 1184, 1700) ORDER BY t.oid",
+                ),
+                Step::query("SELECT 'now'::regproc::oid AS now, 'lower(text)'::regprocedure::oid AS lower, 1299::regproc AS name"),
+                Step::query("SELECT 'count'::regproc"),
+                Step::query("SELECT count(*) > 3000 AS many, count(DISTINCT prokind) AS kinds FROM pg_proc"),
             ],
         ),
         Case::new(

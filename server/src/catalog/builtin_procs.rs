@@ -1,100 +1,228 @@
-//! `pg_proc`: the I/O functions of the built-in types (drivers such as
-//! Npgsql 4.0 find a type's binary support and its arrays through them).
+//! `pg_proc`, `pg_language` and the functions' `pg_description` rows:
+//! PostgreSQL 15's built-in functions as PG 15 lists them (`data/`), so
+//! `\df lower`, GUI tools' function lists and `'count'::regproc` find real
+//! functions, and `pg_type`'s I/O functions (through which drivers such as
+//! Npgsql 4.0 find a type's binary support) have their real OIDs.
 
-use super::builtin_types::type_rows;
-use super::pg_catalog::{OWNER_OID, PG_CATALOG_OID};
-use super::table::{Cell, Context};
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
-/// OID of the `internal` language.
-const INTERNAL_LANGUAGE: u32 = 12;
-/// The first OID of the generated function rows.
-const FIRST_PROC_OID: u32 = 10_000;
+use super::builtin_data::{cells, copy_rows};
+use super::table::{Cell, Context, Kind};
 
-/// One function: (name, return type OID, argument type OIDs).
-type Proc = (String, u32, Vec<u32>);
+/// `pg_proc`'s columns, in PG 15's order. Differences from PG's types:
+/// `proargtypes` (PG's `oidvector`, indexed from 0) is an `oid[]`,
+/// `proargmodes` (`"char"[]`) a `text[]` and `prosqlbody` text.
+pub const PG_PROC_COLUMNS: &[(&str, Kind)] = &[
+    ("oid", Kind::Oid),
+    ("proname", Kind::Name),
+    ("pronamespace", Kind::Oid),
+    ("proowner", Kind::Oid),
+    ("prolang", Kind::Oid),
+    ("procost", Kind::Float4),
+    ("prorows", Kind::Float4),
+    ("provariadic", Kind::Oid),
+    ("prosupport", Kind::Regproc),
+    ("prokind", Kind::Char),
+    ("prosecdef", Kind::Bool),
+    ("proleakproof", Kind::Bool),
+    ("proisstrict", Kind::Bool),
+    ("proretset", Kind::Bool),
+    ("provolatile", Kind::Char),
+    ("proparallel", Kind::Char),
+    ("pronargs", Kind::Int2),
+    ("pronargdefaults", Kind::Int2),
+    ("prorettype", Kind::Oid),
+    ("proargtypes", Kind::OidArray),
+    ("proallargtypes", Kind::OidArray),
+    ("proargmodes", Kind::TextArray),
+    ("proargnames", Kind::TextArray),
+    ("proargdefaults", Kind::NodeTree),
+    ("protrftypes", Kind::OidArray),
+    ("prosrc", Kind::Text),
+    ("probin", Kind::Text),
+    ("prosqlbody", Kind::Text),
+    ("proconfig", Kind::TextArray),
+    ("proacl", Kind::AclitemArray),
+];
 
-/// The functions, built once.
-fn io_functions() -> &'static [Proc] {
-    static PROCS: std::sync::OnceLock<Vec<Proc>> = std::sync::OnceLock::new();
-    PROCS.get_or_init(build_io_functions)
+/// `pg_language`'s columns, in PG 15's order.
+pub const PG_LANGUAGE_COLUMNS: &[(&str, Kind)] = &[
+    ("oid", Kind::Oid),
+    ("lanname", Kind::Name),
+    ("lanowner", Kind::Oid),
+    ("lanispl", Kind::Bool),
+    ("lanpltrusted", Kind::Bool),
+    ("lanplcallfoid", Kind::Oid),
+    ("laninline", Kind::Oid),
+    ("lanvalidator", Kind::Oid),
+    ("lanacl", Kind::AclitemArray),
+];
+
+/// How PG renders a function's signature.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    /// `pg_get_function_arguments`: with names, modes and defaults.
+    pub arguments: Option<String>,
+    /// `pg_get_function_identity_arguments`: what identifies it.
+    pub identity_arguments: Option<String>,
+    /// `pg_get_function_result`: `text`, `SETOF record`, `TABLE(...)`.
+    pub result: Option<String>,
+    /// `pg_get_function_sqlbody`: an SQL-standard body, if it has one.
+    pub sql_body: Option<String>,
 }
 
-fn build_io_functions() -> Vec<Proc> {
-    let mut out: Vec<(String, u32, Vec<u32>)> = Vec::new();
-    for row in type_rows() {
-        let prefix = row.io_prefix();
-        let (ret, arg) = if row.is_array {
-            (2277, 2277)
-        } else {
-            (row.oid, row.oid)
-        };
-        let functions = [
-            (format!("{prefix}in"), ret, vec![2275]),
-            (format!("{prefix}out"), 2275, vec![arg]),
-            (format!("{prefix}recv"), ret, vec![2281]),
-            (format!("{prefix}send"), 17, vec![arg]),
-        ];
-        for f in functions {
-            if !out.iter().any(|(name, _, _)| *name == f.0) {
-                out.push(f);
+/// The built-in functions, read once.
+struct Procs {
+    rows: Vec<Vec<Cell>>,
+    names: HashMap<u32, String>,
+    oids: HashMap<String, u32>,
+    rendered: HashMap<u32, Rendered>,
+    descriptions: Vec<(u32, String)>,
+}
+
+fn procs() -> &'static Procs {
+    static PROCS: OnceLock<Procs> = OnceLock::new();
+    PROCS.get_or_init(|| {
+        let rows = cells(include_str!("data/pg_proc.tsv"), PG_PROC_COLUMNS);
+        let mut names = HashMap::new();
+        let mut oids = HashMap::new();
+        for row in &rows {
+            if let (Cell::Int(oid), Cell::Text(name)) = (&row[0], &row[1]) {
+                names.insert(*oid as u32, name.clone());
+                oids.entry(name.clone()).or_insert(*oid as u32);
             }
         }
-    }
-    out
+        let oid_of = |field: &Option<String>| field.as_deref().and_then(|t| t.parse().ok());
+        let rendered = copy_rows(include_str!("data/pg_proc_rendered.tsv"))
+            .into_iter()
+            .filter_map(|mut row| {
+                let oid = oid_of(row.first()?)?;
+                row.resize(5, None);
+                let rendered = Rendered {
+                    arguments: row[1].take(),
+                    identity_arguments: row[2].take(),
+                    result: row[3].take(),
+                    sql_body: row[4].take(),
+                };
+                Some((oid, rendered))
+            })
+            .collect();
+        let mut descriptions: Vec<(u32, String)> =
+            copy_rows(include_str!("data/pg_proc_description.tsv"))
+                .into_iter()
+                .filter_map(|row| Some((oid_of(row.first()?)?, row.get(3)?.clone()?)))
+                .collect();
+        descriptions.sort_by_key(|(oid, _)| *oid);
+        Procs {
+            rows,
+            names,
+            oids,
+            rendered,
+            descriptions,
+        }
+    })
 }
 
-/// The OID of the built-in function `name`, if there is one.
+/// The OID of the built-in function `name` (the first, for an overloaded name).
 pub fn proc_oid(name: &str) -> Option<u32> {
-    io_functions()
-        .iter()
-        .position(|(n, _, _)| n == name)
-        .map(|i| FIRST_PROC_OID + i as u32)
+    procs().oids.get(name).copied()
 }
 
-/// The rows of `pg_proc`.
-pub fn pg_proc(_: &Context<'_>) -> Vec<Vec<Cell>> {
-    io_functions()
+/// The OID of the built-in function `name(argument types)` (a
+/// `regprocedure`'s text), its types named as PG's `format_type` or any of
+/// their aliases (`int4`, `float8`).
+pub fn procedure_oid(signature: &str) -> Option<u32> {
+    let (name, rest) = signature.split_once('(')?;
+    let name = name
+        .trim()
+        .trim_start_matches("pg_catalog.")
+        .trim_matches('"');
+    let arguments = rest.trim_end().strip_suffix(')')?.trim();
+    let canonical: Option<Vec<String>> = if arguments.is_empty() {
+        Some(Vec::new())
+    } else {
+        arguments
+            .split(',')
+            .map(|t| {
+                let t = t.trim();
+                let oid = super::builtin_types::type_oid_by_name(t)?;
+                super::builtin_types::format_type(oid, -1)
+            })
+            .collect()
+    };
+    let identity = canonical?.join(", ");
+    let procs = procs();
+    procs
+        .names
         .iter()
-        .enumerate()
-        .map(|(i, (name, ret, args))| {
-            vec![
-                (FIRST_PROC_OID + i as u32).into(),
-                name.clone().into(),
-                PG_CATALOG_OID.into(),
-                OWNER_OID.into(),
-                INTERNAL_LANGUAGE.into(),
-                1.0f64.into(),
-                0.0f64.into(),
-                0u32.into(),
-                "-".into(),
-                "f".into(),
-                false.into(),
-                false.into(),
-                true.into(),
-                false.into(),
-                "i".into(),
-                "s".into(),
-                (args.len() as i16).into(),
-                0i16.into(),
-                (*ret).into(),
-                Cell::List(args.iter().copied().map(Cell::from).collect()),
-                Cell::Null,
-                Cell::Null,
-                Cell::Null,
-                Cell::Null,
-                Cell::Null,
-                name.clone().into(),
-                Cell::Null,
-                Cell::Null,
-                Cell::Null,
-                Cell::Null,
-            ]
+        .filter(|(_, n)| *n == name)
+        .map(|(oid, _)| *oid)
+        .find(|oid| {
+            procs
+                .rendered
+                .get(oid)
+                .and_then(|r| r.identity_arguments.as_deref())
+                == Some(identity.as_str())
         })
-        .collect()
+}
+
+/// Whether more than one built-in function is named `name` (`pg_catalog.`
+/// or not), so that `'name'::regproc` is ambiguous.
+pub fn is_overloaded(name: &str) -> bool {
+    let name = name
+        .trim()
+        .trim_start_matches("pg_catalog.")
+        .trim_matches('"');
+    procs()
+        .names
+        .values()
+        .filter(|n| *n == name)
+        .nth(1)
+        .is_some()
 }
 
 /// The name of the built-in function with `oid`.
 pub fn proc_name(oid: u32) -> Option<String> {
-    let index = oid.checked_sub(FIRST_PROC_OID)? as usize;
-    io_functions().get(index).map(|(name, _, _)| name.clone())
+    procs().names.get(&oid).cloned()
+}
+
+/// How PG renders the signature of the built-in function with `oid`.
+pub fn rendered(oid: u32) -> Option<&'static Rendered> {
+    procs().rendered.get(&oid)
+}
+
+/// The description of the built-in function with `oid` (`obj_description`).
+pub fn description(oid: u32) -> Option<&'static str> {
+    let descriptions = &procs().descriptions;
+    descriptions
+        .binary_search_by_key(&oid, |(o, _)| *o)
+        .ok()
+        .map(|i| descriptions[i].1.as_str())
+}
+
+/// The rows of `pg_proc`.
+pub fn pg_proc(_: &Context<'_>) -> Vec<Vec<Cell>> {
+    procs().rows.clone()
+}
+
+/// The rows of `pg_language`.
+pub fn pg_language(_: &Context<'_>) -> Vec<Vec<Cell>> {
+    cells(include_str!("data/pg_language.tsv"), PG_LANGUAGE_COLUMNS)
+}
+
+/// The functions' rows of `pg_description` (class `pg_proc`, 1255).
+pub fn pg_description(_: &Context<'_>) -> Vec<Vec<Cell>> {
+    procs()
+        .descriptions
+        .iter()
+        .map(|(oid, text)| {
+            vec![
+                (*oid).into(),
+                1255u32.into(),
+                0i32.into(),
+                text.clone().into(),
+            ]
+        })
+        .collect()
 }

@@ -143,6 +143,8 @@ impl TypeRow {
                 | "cstring"
                 | "any"
                 | "anyarray"
+                | "pg_node_tree"
+                | "internal"
         );
         if underscore {
             format!("{}_", self.base.name)

@@ -14,7 +14,7 @@ use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF, TypeSignature, Volatility};
 
-use super::builtin_procs::proc_oid;
+use super::builtin_procs::{proc_oid, rendered};
 use super::builtin_types::{format_type, type_oid_by_name};
 use super::functions::{function, map_text_rows, typed_function, SessionInfo};
 use super::pg_catalog::{
@@ -124,6 +124,7 @@ impl RegType {
             }
             RegType::Type => type_oid_by_name(&unquoted(name))
                 .or_else(|| row_type_oid(registry, &unquoted(name))),
+            RegType::Proc if name.contains('(') => super::builtin_procs::procedure_oid(name),
             RegType::Proc => proc_oid(unquoted(name).trim_start_matches("pg_catalog.")),
             RegType::Namespace => namespaces()
                 .iter()
@@ -239,6 +240,13 @@ fn namespaces() -> [(&'static str, u32); 3] {
 fn resolve(reg: RegType, registry: &Registry, value: &str) -> Result<u32> {
     match value.trim().parse::<u32>() {
         Ok(oid) => Ok(oid),
+        Err(_) if reg == RegType::Proc && super::builtin_procs::is_overloaded(value) => {
+            Err(PgError::new(
+                sqlstate::AMBIGUOUS_FUNCTION,
+                format!("more than one function named \"{}\"", value.trim()),
+            )
+            .into_datafusion())
+        }
         Err(_) => reg
             .lookup(registry, value)
             .ok_or_else(|| reg.not_found(value).into_datafusion()),
@@ -540,6 +548,25 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
             map_text_rows(args, rows, |_| Ok(None))
         })
     };
+    // A text about the built-in function whose OID is the first argument
+    // (NULL for any other OID, as PG's for an unknown one).
+    let of_function =
+        |name: &'static str, counts: &[usize], text: fn(u32, &[Option<&str>]) -> Option<String>| {
+            function(
+                session,
+                name,
+                any(counts),
+                Utf8,
+                Stable,
+                move |_, args, rows| {
+                    map_text_rows(args, rows, |v| {
+                        Ok(v[0]
+                            .and_then(|oid| oid.parse::<u32>().ok())
+                            .and_then(|oid| text(oid, v)))
+                    })
+                },
+            )
+        };
     let always_true = |name: &'static str, counts: &[usize]| {
         function(
             session,
@@ -693,6 +720,15 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
                 ))))
             },
         ),
+        // A session's temporary schema: none, as no session creates tables.
+        function(
+            session,
+            "pg_my_temp_schema",
+            TypeSignature::Exact(vec![]),
+            DataType::UInt32,
+            Stable,
+            |_, _, _| Ok(ColumnarValue::Scalar(ScalarValue::UInt32(Some(0)))),
+        ),
         array_bound(session, "array_lower", |_| 1),
         array_bound(session, "array_upper", |len| len),
         always_true("pg_table_is_visible", &[1]),
@@ -720,16 +756,32 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
         privilege("has_function_privilege"),
         privilege("has_sequence_privilege"),
         nothing("pg_get_expr", &[2, 3]),
-        nothing("obj_description", &[1, 2]),
+        // Descriptions exist for the built-in functions only.
+        of_function("obj_description", &[1, 2], |oid, args| {
+            let of_proc = args.get(1).is_none_or(|c| *c == Some("pg_proc"));
+            of_proc
+                .then(|| super::builtin_procs::description(oid))
+                .flatten()
+                .map(str::to_string)
+        }),
         nothing("col_description", &[2]),
         nothing("shobj_description", &[2]),
         nothing("pg_get_indexdef", &[1, 3]),
         nothing("pg_get_constraintdef", &[1, 2]),
         nothing("pg_get_viewdef", &[1, 2]),
         nothing("pg_get_triggerdef", &[1, 2]),
-        nothing("pg_get_function_arguments", &[1]),
-        nothing("pg_get_function_result", &[1]),
-        nothing("pg_get_function_identity_arguments", &[1]),
+        of_function("pg_get_function_arguments", &[1], |oid, _| {
+            rendered(oid)?.arguments.clone()
+        }),
+        of_function("pg_get_function_result", &[1], |oid, _| {
+            rendered(oid)?.result.clone()
+        }),
+        of_function("pg_get_function_identity_arguments", &[1], |oid, _| {
+            rendered(oid)?.identity_arguments.clone()
+        }),
+        of_function("pg_get_function_sqlbody", &[1], |oid, _| {
+            rendered(oid)?.sql_body.clone()
+        }),
         nothing("pg_get_serial_sequence", &[2]),
         nothing("pg_get_statisticsobjdef_columns", &[1]),
         nothing("pg_get_partkeydef", &[1]),

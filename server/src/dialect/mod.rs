@@ -10,11 +10,13 @@
 //!   another meaning;
 //! - [`subquery_fallback`]: correlated subqueries DataFusion cannot
 //!   decorrelate, evaluated row by row;
+//! - [`constant_errors`]: a constant that fails fails while planning;
 //! - [`array_literal`], [`float_literals`]: PG's literal forms;
 //! - [`pg_template`]: PG's template patterns (`to_char` and friends).
 
 pub mod analyzer;
 pub mod array_literal;
+pub mod constant_errors;
 pub mod float_literals;
 pub mod functions;
 pub mod pg_template;

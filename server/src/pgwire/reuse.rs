@@ -46,13 +46,12 @@ impl Executable {
     ) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
         match self {
             Executable::Logical(plan) => {
-                crate::dialect::subquery_fallback::create_physical_plan(
-                    state.optimize(&plan)?,
-                    state,
-                )
-                .await
+                let optimized = state.optimize(&plan)?;
+                crate::dialect::constant_errors::raise(&optimized, state)?;
+                crate::dialect::subquery_fallback::create_physical_plan(optimized, state).await
             }
             Executable::Optimized(plan) => {
+                crate::dialect::constant_errors::raise(&plan, state)?;
                 crate::dialect::subquery_fallback::create_physical_plan(plan, state).await
             }
             Executable::Physical(plan) => reset_plan_states(plan),

@@ -59,7 +59,11 @@ pub async fn plan_query(
             .analyzer()
             .execute_and_check(plan.clone(), state.config_options(), |_, _| {});
     let schema: Schema = match &analyzed {
-        Ok(analyzed) => analyzed.schema().as_arrow().clone(),
+        Ok(analyzed) => {
+            crate::dialect::constant_errors::raise_in_literal_inputs(analyzed, state)
+                .map_err(|e| PgError::from_datafusion(&e))?;
+            analyzed.schema().as_arrow().clone()
+        }
         // Parameters not yet typed, say: the plan as written describes it.
         Err(_) => plan.schema().as_arrow().clone(),
     };

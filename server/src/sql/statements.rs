@@ -273,6 +273,21 @@ impl<'a> Tokens<'a> {
     }
 }
 
+/// Whether an INSERT, UPDATE, DELETE or MERGE has a RETURNING clause
+/// (anything else is taken to return rows).
+fn returns_rows(piece: &Piece) -> bool {
+    let modifies = piece.lexemes.first().is_some_and(|l| {
+        ["INSERT", "UPDATE", "DELETE", "MERGE"]
+            .iter()
+            .any(|kw| is_keyword(&l.token, kw))
+    });
+    !modifies
+        || piece
+            .lexemes
+            .iter()
+            .any(|l| is_keyword(&l.token, "RETURNING"))
+}
+
 fn is_keyword(token: &Token, kw: &str) -> bool {
     matches!(token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw))
 }
@@ -886,8 +901,11 @@ fn parse_fetch(t: &mut Tokens<'_>, skip: bool) -> Result<Statement, PgError> {
 }
 
 fn parse_copy(t: &mut Tokens<'_>, piece: &Piece) -> Result<Statement, PgError> {
+    // The query's first word, where PG's grammar refuses one that is not a query.
+    let mut query_start = None;
     let query_text = if matches!(t.peek(), Some(Token::LParen)) {
         let open = t.pos;
+        query_start = t.lexemes.get(open + 1).map(|l| &l.token);
         let mut depth = 0;
         let mut close = None;
         for (i, l) in t.lexemes.iter().enumerate().skip(open) {
@@ -948,10 +966,26 @@ fn parse_copy(t: &mut Tokens<'_>, piece: &Piece) -> Result<Statement, PgError> {
         .into_iter()
         .next()
         .ok_or_else(|| PgError::syntax("COPY needs a query"))?;
+    // PG's grammar takes a query or a data-modifying statement only.
+    let preparable = query_start.is_none_or(|t| {
+        matches!(t, Token::LParen)
+            || [
+                "SELECT", "WITH", "VALUES", "TABLE", "INSERT", "UPDATE", "DELETE",
+            ]
+            .iter()
+            .any(|kw| is_keyword(t, kw))
+    });
+    if !preparable {
+        return Err(syntax_error_near(query_start));
+    }
     match classify(&query_piece)? {
         Statement::Query(query) => Ok(Statement::CopyOut { query, format }),
+        // PG's grammar takes a data-modifying statement only with RETURNING.
+        Statement::Refused(_) if !returns_rows(&query_piece) => Ok(Statement::Refused(
+            PgError::unsupported("COPY query must have a RETURNING clause"),
+        )),
         Statement::Refused(e) => Ok(Statement::Refused(e)),
-        _ => Err(PgError::syntax("COPY needs a SELECT or VALUES query")),
+        _ => Err(syntax_error_near(query_start)),
     }
 }
 
@@ -1071,6 +1105,30 @@ mod tests {
                 other => panic!("{sql}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn copy_takes_the_statements_pg_grammar_takes() {
+        let refusal = |sql: &str| match split(sql).unwrap().first().map(classify) {
+            Some(Ok(Statement::Refused(e))) | Some(Err(e)) => (e.code, e.message),
+            other => panic!("{sql}: {other:?}"),
+        };
+        assert_eq!(
+            refusal("COPY (show TimeZone) TO STDOUT"),
+            ("42601", "syntax error at or near \"show\"".into())
+        );
+        assert_eq!(
+            refusal("COPY (CREATE TABLE t (a int)) TO STDOUT"),
+            ("42601", "syntax error at or near \"CREATE\"".into())
+        );
+        assert_eq!(
+            refusal("COPY (INSERT INTO t VALUES (1)) TO STDOUT"),
+            ("0A000", "COPY query must have a RETURNING clause".into())
+        );
+        assert_eq!(
+            refusal("COPY (DELETE FROM t RETURNING a) TO STDOUT").0,
+            "25006"
+        );
     }
 
     #[test]

@@ -871,7 +871,8 @@ impl Rewriter {
                         stars_yield(&stars, e, one_relation),
                         true,
                     ),
-                    None => (e, e.to_string(), false, true),
+                    // As the engine will name it: `pg_catalog.f()` is `f()`.
+                    None => (e, e.to_string().replace("pg_catalog.", ""), false, true),
                 },
                 SelectItem::ExprWithAlias { expr, alias } => {
                     (expr, normalized(alias), false, false)
