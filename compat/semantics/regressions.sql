@@ -32,3 +32,5 @@ SELECT id AS c1, array_remove(ARRAY[vehicles, 1, vehicles, 2], vehicles) AS c2, 
 SELECT id AS c1, length(by) AS c2, length(t) AS c3 FROM types ORDER BY id
 -- A quoted array compared with ANY/ALL takes the other operand's element type (DataPress: 42883, array_has of text); = ANY is NULL where the array has a NULL and no element matches (DataPress: false).
 SELECT id AS c1, vehicles = ANY('{1,2}') AS c2, city = ANY('{Lille,Paris}') AS c3, vehicles <> ALL('{1,3}') AS c4, injuries > ANY('{2,4}') AS c5, vehicles = ANY('{1,NULL}') AS c6, 'r' = ANY('{r,p}') AS c7 FROM accidents WHERE id <= 6 ORDER BY id
+-- format() is PostgreSQL's (%s, %I, %L, widths, booleans as t/f); DataPress had no format.
+SELECT id AS c1, format('%s|%I|%L|%5s|%-3s|%2$s', weather, city, weather, id, injuries > 2) AS c2 FROM accidents WHERE id <= 6 ORDER BY id

@@ -102,10 +102,12 @@ impl Engine {
             .with_optimizer_rules(optimizer_rules())
             .with_scalar_functions(SessionStateDefaults::default_scalar_functions())
             .build();
-        // PG's round, trunc, ceil, floor, array_remove and array_replace replace DataFusion's.
+        // PG's round, trunc, ceil, floor, array_remove and array_replace replace
+        // DataFusion's; PG's format.
         for function in crate::dialect::functions::rounding::rounding_functions()
             .into_iter()
             .chain(crate::dialect::functions::arrays::array_functions())
+            .chain([crate::dialect::functions::format::format_function()])
         {
             datafusion::execution::FunctionRegistry::register_udf(
                 &mut template,
@@ -179,6 +181,10 @@ impl Engine {
         let functions = session_functions(info)
             .into_iter()
             .chain(catalog_functions(info, &self.registry))
+            .chain(crate::catalog::admin_functions::admin_functions(
+                info,
+                &self.registry,
+            ))
             .chain(crate::dialect::functions::formatting::formatting_functions(
                 info,
             ))

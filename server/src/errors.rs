@@ -21,6 +21,8 @@ pub mod sqlstate {
     /// A function name that names more than one function.
     pub const AMBIGUOUS_FUNCTION: &str = "42725";
     pub const UNDEFINED_FUNCTION: &str = "42883";
+    /// The role lacks a privilege.
+    pub const INSUFFICIENT_PRIVILEGE: &str = "42501";
     pub const UNDEFINED_OBJECT: &str = "42704";
     pub const DATATYPE_MISMATCH: &str = "42804";
     pub const CANNOT_COERCE: &str = "42846";

@@ -237,7 +237,8 @@ fn namespaces() -> [(&'static str, u32); 3] {
 }
 
 /// Reads an OID or a name: integers are OIDs, text is looked up.
-fn resolve(reg: RegType, registry: &Registry, value: &str) -> Result<u32> {
+/// The OID `value` names: a number as it is, else the object found by name.
+pub(super) fn resolve(reg: RegType, registry: &Registry, value: &str) -> Result<u32> {
     match value.trim().parse::<u32>() {
         Ok(oid) => Ok(oid),
         Err(_) if reg == RegType::Proc && super::builtin_procs::is_overloaded(value) => {
@@ -770,6 +771,7 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
         nothing("pg_get_constraintdef", &[1, 2]),
         nothing("pg_get_viewdef", &[1, 2]),
         nothing("pg_get_triggerdef", &[1, 2]),
+        nothing("pg_get_ruledef", &[1, 2]),
         of_function("pg_get_function_arguments", &[1], |oid, _| {
             rendered(oid)?.arguments.clone()
         }),

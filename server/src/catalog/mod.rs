@@ -2,6 +2,7 @@
 //! schemas generated from the dataset registry, and the functions clients call on
 //! connect and while browsing.
 
+pub mod admin_functions;
 pub mod builtin_data;
 pub mod builtin_procs;
 pub mod builtin_types;

@@ -20,7 +20,7 @@ use datafusion::datasource::listing::{
 };
 use datafusion::datasource::TableProvider;
 use datafusion::error::DataFusionError;
-use futures::StreamExt;
+use futures::TryStreamExt;
 
 use crate::config::{DatasetConfig, DatasetFormat};
 use unsigned_widening::{widen_schema, WidenedTable};
@@ -68,6 +68,8 @@ pub struct Dataset {
     pub table: Arc<dyn TableProvider>,
     /// How many files it read when it was loaded.
     pub files: usize,
+    /// Their size in bytes then (`pg_relation_size`).
+    pub bytes: u64,
 }
 
 impl Dataset {
@@ -77,7 +79,7 @@ impl Dataset {
         config: DatasetConfig,
         origin: Origin,
     ) -> Result<Dataset, DatasetError> {
-        let (table, files) = load_table(state, &config).await.map_err(|e| DatasetError {
+        let (table, files, bytes) = load_table(state, &config).await.map_err(|e| DatasetError {
             name: config.name.clone(),
             path: config.path.display().to_string(),
             message: e,
@@ -87,6 +89,7 @@ impl Dataset {
             origin,
             table,
             files,
+            bytes,
         })
     }
 }
@@ -229,11 +232,12 @@ fn preferred_oid(name: &str) -> u32 {
     FIRST_USER_OID + (hash % 1_000_000) * 4
 }
 
-/// The table behind `config` and the number of files it lists now.
+/// The table behind `config`, and the number and total size of the files it
+/// lists now.
 async fn load_table(
     state: &dyn Session,
     config: &DatasetConfig,
-) -> Result<(Arc<dyn TableProvider>, usize), String> {
+) -> Result<(Arc<dyn TableProvider>, usize, u64), String> {
     let path = config.path.to_string_lossy().to_string();
     let is_glob = path.contains(['*', '?', '[']);
     if !is_glob && !config.path.exists() {
@@ -268,12 +272,15 @@ async fn load_table(
         .runtime_env()
         .object_store(&url)
         .map_err(|e| describe(&e))?;
-    let files = url
+    let listed: Vec<_> = url
         .list_all_files(state, store.as_ref(), extension)
         .await
         .map_err(|e| describe(&e))?
-        .count()
-        .await;
+        .try_collect()
+        .await
+        .map_err(|e| describe(&e))?;
+    let files = listed.len();
+    let bytes = listed.iter().map(|file| file.size).sum();
     let options = ListingOptions::new(format).with_file_extension(extension);
     let schema = options
         .infer_schema(state, &url)
@@ -297,7 +304,7 @@ async fn load_table(
         Some(w) if !cast_while_scanning => Arc::new(WidenedTable::new(Arc::new(table), w)),
         _ => Arc::new(table),
     };
-    Ok((table, files))
+    Ok((table, files, bytes))
 }
 
 fn describe(e: &DataFusionError) -> String {

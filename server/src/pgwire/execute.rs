@@ -599,6 +599,19 @@ impl Session {
                 "RESET".into()
             }
             Statement::SessionAuthorizationDefault { tag } => tag.to_string(),
+            Statement::SetRole(role) if *role == self.info.user => "SET".into(),
+            Statement::SetRole(role) if role.starts_with("pg_") => {
+                return Err(PgError::new(
+                    sqlstate::INSUFFICIENT_PRIVILEGE,
+                    format!("permission denied to set role \"{role}\""),
+                ))
+            }
+            Statement::SetRole(role) => {
+                return Err(PgError::new(
+                    sqlstate::UNDEFINED_OBJECT,
+                    format!("role \"{role}\" does not exist"),
+                ))
+            }
             Statement::Discard(kind) => {
                 if *kind == DiscardKind::All && self.transaction != Transaction::Idle {
                     return Err(PgError::new(

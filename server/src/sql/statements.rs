@@ -44,6 +44,8 @@ pub enum Statement {
         /// `SET LOCAL`: until the end of the transaction block.
         local: bool,
     },
+    /// `SET ROLE name`: a session has one role, its user's.
+    SetRole(String),
     /// SET/RESET SESSION AUTHORIZATION to the session user: nothing changes.
     SessionAuthorizationDefault {
         /// `SET` or `RESET`.
@@ -664,9 +666,13 @@ fn parse_set_body(t: &mut Tokens<'_>) -> Result<Statement, PgError> {
         )));
     }
     if t.eat("ROLE") {
-        return Ok(Statement::Refused(PgError::unsupported(
-            "SET ROLE is not supported",
-        )));
+        if t.eat("NONE") || t.eat("DEFAULT") {
+            expect_end(t)?;
+            return Ok(Statement::SessionAuthorizationDefault { tag: "SET" });
+        }
+        let role = t.ident().ok_or_else(|| syntax_error_near(t.peek()))?;
+        expect_end(t)?;
+        return Ok(Statement::SetRole(role));
     }
     // SET SESSION CHARACTERISTICS sets the defaults of later transactions,
     // SET TRANSACTION the current one's.
@@ -785,7 +791,7 @@ fn parse_show(t: &mut Tokens<'_>) -> Result<Statement, PgError> {
 fn parse_reset(t: &mut Tokens<'_>) -> Result<Statement, PgError> {
     let statement = if t.eat("ALL") {
         Statement::ResetAll
-    } else if t.eat_all(&["SESSION", "AUTHORIZATION"]) {
+    } else if t.eat_all(&["SESSION", "AUTHORIZATION"]) || t.eat("ROLE") {
         Statement::SessionAuthorizationDefault { tag: "RESET" }
     } else if t.eat_all(&["TIME", "ZONE"]) {
         Statement::Reset("TimeZone".into())

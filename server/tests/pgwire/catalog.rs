@@ -437,3 +437,42 @@ async fn catalog_tables_have_columns_and_datasets_have_row_types() {
         ["accidents", "accidents[]", "t"]
     );
 }
+
+#[tokio::test]
+async fn sizes_come_from_the_dataset_files_and_roles_are_the_session_user() {
+    let s = TestServer::start("").await;
+    let c = s.connect().await;
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/accidents.parquet");
+    let bytes = std::fs::metadata(file).unwrap().len() as i64;
+    let row = c
+        .query_one(
+            "SELECT pg_relation_size('accidents'), pg_total_relation_size('accidents'::regclass), \
+             pg_relation_size('accidents', 'fsm'), pg_indexes_size('accidents'), \
+             pg_relation_size('pg_class'), pg_database_size(current_database()) >= pg_relation_size('accidents'), \
+             pg_size_pretty(1234567::bigint), pg_has_role(current_user, 'USAGE'), pg_has_role('pg_monitor', 'MEMBER')",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, i64>(0), bytes);
+    assert_eq!(row.get::<_, i64>(1), bytes);
+    assert_eq!(row.get::<_, i64>(2), 0);
+    assert_eq!(row.get::<_, i64>(3), 0);
+    assert_eq!(row.get::<_, i64>(4), 0);
+    assert!(row.get::<_, bool>(5));
+    assert_eq!(row.get::<_, String>(6), "1206 kB");
+    assert!(row.get::<_, bool>(7));
+    assert!(!row.get::<_, bool>(8));
+    let unknown = c
+        .query_one("SELECT pg_has_role('nobody', 'MEMBER')", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code().unwrap().code(), "42704");
+    // SET ROLE to the session's own role works; to another it does not.
+    c.batch_execute("SET ROLE datapress; SET ROLE NONE; RESET ROLE")
+        .await
+        .unwrap();
+    let other = c.batch_execute("SET ROLE nobody").await.unwrap_err();
+    assert_eq!(other.code().unwrap().code(), "42704");
+    assert_alive(&c).await;
+}

@@ -109,11 +109,11 @@ impl CastsToPgText {
     }
 
     /// A cast to text of a type Arrow prints differently, as a call of
-    /// [`PgText`]; in `concat` and `concat_ws`, which write each argument with
+    /// [`PgText`]; in `concat`, `concat_ws` and `format`, which write each argument with
     /// its type's output function, a boolean's too (`t`, where a cast says `true`).
     fn rewrite(&self, expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         if let Expr::ScalarFunction(ScalarFunction { func, args }) = &expr {
-            if matches!(func.name(), "concat" | "concat_ws") {
+            if matches!(func.name(), "concat" | "concat_ws" | "format") {
                 return self.concatenated_booleans(func, args, schema);
             }
         }

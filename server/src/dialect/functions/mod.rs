@@ -5,6 +5,7 @@ pub mod arrays;
 pub mod current_date;
 pub mod date_part;
 pub mod date_trunc;
+pub mod format;
 pub mod formatting;
 pub mod json_build;
 pub mod pg_typeof;
