@@ -34,3 +34,6 @@ SELECT id AS c1, length(by) AS c2, length(t) AS c3 FROM types ORDER BY id
 SELECT id AS c1, vehicles = ANY('{1,2}') AS c2, city = ANY('{Lille,Paris}') AS c3, vehicles <> ALL('{1,3}') AS c4, injuries > ANY('{2,4}') AS c5, vehicles = ANY('{1,NULL}') AS c6, 'r' = ANY('{r,p}') AS c7 FROM accidents WHERE id <= 6 ORDER BY id
 -- format() is PostgreSQL's (%s, %I, %L, widths, booleans as t/f); DataPress had no format.
 SELECT id AS c1, format('%s|%I|%L|%5s|%-3s|%2$s', weather, city, weather, id, injuries > 2) AS c2 FROM accidents WHERE id <= 6 ORDER BY id
+-- regexp_split_to_array and regexp_split_to_table are PostgreSQL's (DataPress had neither): empty pieces kept, flags, one row per piece, none for NULL.
+SELECT id AS c1, regexp_split_to_array(city, '[aeiou]') AS c2, regexp_split_to_array(city, 'L', 'i') AS c3, regexp_split_to_array(city, '') AS c4 FROM accidents WHERE id <= 5 ORDER BY id
+SELECT w AS c1, count(*) AS c2 FROM (SELECT regexp_split_to_table(weather, 'a') AS w FROM accidents) t GROUP BY w ORDER BY 1

@@ -103,11 +103,14 @@ impl Engine {
             .with_scalar_functions(SessionStateDefaults::default_scalar_functions())
             .build();
         // PG's round, trunc, ceil, floor, array_remove and array_replace replace
-        // DataFusion's; PG's format.
+        // DataFusion's; PG's format and regexp_split_to_array.
         for function in crate::dialect::functions::rounding::rounding_functions()
             .into_iter()
             .chain(crate::dialect::functions::arrays::array_functions())
-            .chain([crate::dialect::functions::format::format_function()])
+            .chain([
+                crate::dialect::functions::format::format_function(),
+                crate::dialect::functions::regexp_split::regexp_split_function(),
+            ])
         {
             datafusion::execution::FunctionRegistry::register_udf(
                 &mut template,

@@ -31,6 +31,8 @@ pub mod sqlstate {
     pub const DUPLICATE_CURSOR: &str = "42P03";
     pub const UNDEFINED_PREPARED_STATEMENT: &str = "26000";
     pub const INVALID_CURSOR_NAME: &str = "34000";
+    /// A regular expression that does not compile.
+    pub const INVALID_REGULAR_EXPRESSION: &str = "2201B";
     pub const INVALID_PARAMETER_VALUE: &str = "22023";
     pub const NULL_VALUE_NOT_ALLOWED: &str = "22004";
     pub const INVALID_SAVEPOINT_SPECIFICATION: &str = "3B001";

@@ -56,8 +56,11 @@ pub const BASE_TYPES: &[BaseType] = &[
     t(26, "oid", "oid", 4, true, "N", 1028),
     t(28, "xid", "xid", 4, true, "U", 1011),
     t(30, "oidvector", "oidvector", -1, false, "A", 1013),
+    t(32, "pg_ddl_command", "pg_ddl_command", 8, true, "P", 0),
     t(114, "json", "json", -1, false, "U", 199),
     t(194, "pg_node_tree", "pg_node_tree", -1, false, "Z", 0),
+    t(269, "table_am_handler", "table_am_handler", 4, true, "P", 0),
+    t(325, "index_am_handler", "index_am_handler", 4, true, "P", 0),
     t(700, "float4", "real", 4, true, "N", 1021),
     t(701, "float8", "double precision", 8, true, "N", 1022),
     t(705, "unknown", "unknown", -2, false, "X", 0),
@@ -93,10 +96,65 @@ pub const BASE_TYPES: &[BaseType] = &[
     t(2276, "any", "\"any\"", 4, true, "P", 0),
     t(2277, "anyarray", "anyarray", -1, false, "P", 0),
     t(2278, "void", "void", 4, true, "P", 0),
+    t(2279, "trigger", "trigger", 4, true, "P", 0),
+    t(
+        2280,
+        "language_handler",
+        "language_handler",
+        4,
+        true,
+        "P",
+        0,
+    ),
     t(2281, "internal", "internal", 8, true, "P", 0),
+    t(2283, "anyelement", "anyelement", 4, true, "P", 0),
+    t(2776, "anynonarray", "anynonarray", 4, true, "P", 0),
     t(2950, "uuid", "uuid", 16, false, "U", 2951),
+    t(3115, "fdw_handler", "fdw_handler", 4, true, "P", 0),
+    t(3310, "tsm_handler", "tsm_handler", 4, true, "P", 0),
+    t(3500, "anyenum", "anyenum", 4, true, "P", 0),
     t(3802, "jsonb", "jsonb", -1, false, "U", 3807),
+    t(3831, "anyrange", "anyrange", -1, false, "P", 0),
+    t(3838, "event_trigger", "event_trigger", 4, true, "P", 0),
     t(4089, "regnamespace", "regnamespace", 4, true, "N", 4090),
+    t(4537, "anymultirange", "anymultirange", -1, false, "P", 0),
+    t(
+        4538,
+        "anycompatiblemultirange",
+        "anycompatiblemultirange",
+        -1,
+        false,
+        "P",
+        0,
+    ),
+    t(5077, "anycompatible", "anycompatible", 4, true, "P", 0),
+    t(
+        5078,
+        "anycompatiblearray",
+        "anycompatiblearray",
+        -1,
+        false,
+        "P",
+        0,
+    ),
+    t(
+        5079,
+        "anycompatiblenonarray",
+        "anycompatiblenonarray",
+        4,
+        true,
+        "P",
+        0,
+    ),
+    t(
+        5080,
+        "anycompatiblerange",
+        "anycompatiblerange",
+        -1,
+        false,
+        "P",
+        0,
+    ),
 ];
 
 /// A `pg_type` row: a base type or the array type of one.
@@ -127,25 +185,26 @@ impl TypeRow {
         if self.is_array {
             return "array_".into();
         }
-        let underscore = matches!(
-            self.base.name,
-            "date"
-                | "time"
-                | "timestamp"
-                | "timestamptz"
-                | "interval"
-                | "numeric"
-                | "uuid"
-                | "json"
-                | "jsonb"
-                | "void"
-                | "record"
-                | "cstring"
-                | "any"
-                | "anyarray"
-                | "pg_node_tree"
-                | "internal"
-        );
+        let underscore = self.base.category == "P"
+            || matches!(
+                self.base.name,
+                "date"
+                    | "time"
+                    | "timestamp"
+                    | "timestamptz"
+                    | "interval"
+                    | "numeric"
+                    | "uuid"
+                    | "json"
+                    | "jsonb"
+                    | "void"
+                    | "record"
+                    | "cstring"
+                    | "any"
+                    | "anyarray"
+                    | "pg_node_tree"
+                    | "internal"
+            );
         if underscore {
             format!("{}_", self.base.name)
         } else {

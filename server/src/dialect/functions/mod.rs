@@ -9,6 +9,7 @@ pub mod format;
 pub mod formatting;
 pub mod json_build;
 pub mod pg_typeof;
+pub mod regexp_split;
 pub mod rounding;
 pub mod single_value;
 pub mod window_types;

@@ -1190,6 +1190,15 @@ impl VisitorMut for Rewriter {
                             _ => None,
                         }
                     }
+                    // PG's set-returning splits: the rows of the array split.
+                    (FunctionArguments::List(_), [n])
+                        if n == "regexp_split_to_table" || n == "string_to_table" =>
+                    {
+                        let mut array = f.clone();
+                        let name = n.replace("_table", "_array");
+                        array.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(name))]);
+                        Some(call("unnest", vec![Expr::Function(array)]))
+                    }
                     (FunctionArguments::List(list), [n]) if n == "round" || n == "trunc" => {
                         constant_scale_argument(f.clone(), list)
                     }
