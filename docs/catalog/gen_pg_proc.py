@@ -17,6 +17,7 @@ for NULL, backslash escapes for tab/newline/backslash, a header line):
   pg_proc_description.tsv  pg_description rows of those functions
   pg_language.tsv       every row of pg_language
   pg_aggregate.tsv      every row of pg_aggregate (regproc columns as OIDs)
+  pg_keywords.tsv       pg_get_keywords(): the SQL keywords and their categories
 
 Usage (Python 3.11, standard library only; needs ``psql`` on PATH):
 
@@ -156,6 +157,10 @@ QUERIES = {
     "pg_aggregate.tsv": (
         f"SELECT {', '.join(PG_AGGREGATE_COLUMNS)} FROM pg_catalog.pg_aggregate"
         f" WHERE aggfnoid < {FIRST_NORMAL_OBJECT_ID} ORDER BY aggfnoid"
+    ),
+    "pg_keywords.tsv": (
+        "SELECT word, catcode, barelabel, catdesc, baredesc"
+        " FROM pg_catalog.pg_get_keywords() ORDER BY word"
     ),
 }
 

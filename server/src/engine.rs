@@ -148,10 +148,9 @@ impl Engine {
                 crate::test_hooks::TestPanic::default(),
             )),
         )?;
-        template.register_udtf(
-            crate::catalog::pg_catalog::SHOW_ALL_SETTINGS,
-            crate::catalog::pg_catalog::show_all_settings(&registry),
-        );
+        for (name, function) in crate::catalog::pg_catalog::table_functions(&registry) {
+            template.register_udtf(name, function);
+        }
         Ok(Engine { registry, template })
     }
 

@@ -23,6 +23,8 @@ pub mod sqlstate {
     pub const UNDEFINED_FUNCTION: &str = "42883";
     /// The role lacks a privilege.
     pub const INSUFFICIENT_PRIVILEGE: &str = "42501";
+    /// An object of another kind than the statement needs.
+    pub const WRONG_OBJECT_TYPE: &str = "42809";
     pub const UNDEFINED_OBJECT: &str = "42704";
     pub const DATATYPE_MISMATCH: &str = "42804";
     pub const CANNOT_COERCE: &str = "42846";

@@ -105,6 +105,18 @@ pub fn cases() -> Vec<Case> {
                 Step::query("SELECT 'now'::regproc::oid AS now, 'lower(text)'::regprocedure::oid AS lower, 1299::regproc AS name"),
                 Step::query("SELECT 'count'::regproc"),
                 Step::query("SELECT count(*) > 3000 AS many, count(DISTINCT prokind) AS kinds FROM pg_proc"),
+                Step::query("SELECT pg_get_functiondef('lower(text)'::regprocedure) AS def"),
+                // Every definition at once (one digest, so a difference shows as one).
+                Step::query(
+                    "SELECT count(*) AS n, md5(string_agg(pg_get_functiondef(p.oid), '' ORDER BY p.oid)) AS digest \
+                     FROM pg_proc p WHERE p.prokind <> 'a'",
+                ),
+                Step::query("SELECT pg_get_functiondef('count(\"any\")'::regprocedure)"),
+                Step::query(
+                    "SELECT count(*) AS n, md5(string_agg(word || catcode::text || barelabel::text || catdesc, ',' ORDER BY word)) AS digest \
+                     FROM pg_get_keywords()",
+                ),
+                Step::query("SELECT quote_ident('select') AS a, quote_ident('name') AS b, quote_ident('user') AS c"),
             ],
         ),
         Case::new(

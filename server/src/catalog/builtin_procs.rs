@@ -8,7 +8,10 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::builtin_data::{cells, copy_rows};
+use super::catalog_functions::quote_ident;
+use super::pg_catalog::PG_CATALOG_OID;
 use super::table::{Cell, Context, Kind};
+use crate::errors::{sqlstate, PgError};
 
 /// `pg_proc`'s columns, in PG 15's order. Differences from PG's types:
 /// `proargtypes` (PG's `oidvector`, indexed from 0) is an `oid[]`,
@@ -225,4 +228,122 @@ pub fn pg_description(_: &Context<'_>) -> Vec<Vec<Cell>> {
             ]
         })
         .collect()
+}
+
+/// PG's `pg_get_functiondef` of the built-in function with `oid` (`None`
+/// for another OID); an aggregate has none (42809).
+pub fn function_definition(oid: u32) -> Option<Result<String, PgError>> {
+    let procs = procs();
+    let row = procs.rows.iter().find(|r| r[0] == Cell::Int(oid.into()))?;
+    let column = |name: &str| {
+        let i = PG_PROC_COLUMNS.iter().position(|(n, _)| *n == name);
+        i.map_or(&Cell::Null, |i| &row[i])
+    };
+    let text = |name: &str| match column(name) {
+        Cell::Text(t) => Some(t.as_str()),
+        _ => None,
+    };
+    let number = |name: &str| match column(name) {
+        Cell::Int(v) => *v as f64,
+        Cell::Float(v) => *v,
+        _ => 0.0,
+    };
+    let flag = |name: &str| *column(name) == Cell::Bool(true);
+    let name = text("proname")?;
+    let kind = text("prokind").unwrap_or("f");
+    if kind == "a" {
+        return Some(Err(PgError::new(
+            sqlstate::WRONG_OBJECT_TYPE,
+            format!("\"{name}\" is an aggregate function"),
+        )));
+    }
+    let rendered = procs.rendered.get(&oid).cloned().unwrap_or_default();
+    let schema = if number("pronamespace") as u32 == PG_CATALOG_OID {
+        "pg_catalog"
+    } else {
+        "information_schema"
+    };
+    let language = languages()
+        .get(&(number("prolang") as u32))
+        .map_or("internal", String::as_str);
+    let what = if kind == "p" { "PROCEDURE" } else { "FUNCTION" };
+    let mut out = format!(
+        "CREATE OR REPLACE {what} {schema}.{}({})\n",
+        quote_ident(name),
+        rendered.arguments.as_deref().unwrap_or("")
+    );
+    if kind != "p" {
+        out += &format!(" RETURNS {}\n", rendered.result.as_deref().unwrap_or(""));
+    }
+    out += &format!(" LANGUAGE {}\n", quote_ident(language));
+    let mut options = String::new();
+    if kind == "w" {
+        options += " WINDOW";
+    }
+    options += match text("provolatile") {
+        Some("i") => " IMMUTABLE",
+        Some("s") => " STABLE",
+        _ => "",
+    };
+    options += match text("proparallel") {
+        Some("s") => " PARALLEL SAFE",
+        Some("r") => " PARALLEL RESTRICTED",
+        _ => "",
+    };
+    for (column, option) in [
+        ("proisstrict", " STRICT"),
+        ("prosecdef", " SECURITY DEFINER"),
+        ("proleakproof", " LEAKPROOF"),
+    ] {
+        if flag(column) {
+            options += option;
+        }
+    }
+    let default_cost = if matches!(language, "internal" | "c") {
+        1.0
+    } else {
+        100.0
+    };
+    if number("procost") != default_cost {
+        options += &format!(" COST {}", number("procost"));
+    }
+    let rows = number("prorows");
+    if rows > 0.0 && rows != 1000.0 {
+        options += &format!(" ROWS {rows}");
+    }
+    if let Some(support) = proc_name(number("prosupport") as u32) {
+        options += &format!(" SUPPORT {support}");
+    }
+    if !options.is_empty() {
+        out += &options;
+        out.push('\n');
+    }
+    match (&rendered.sql_body, language) {
+        (Some(body), "sql") => out += body,
+        _ => {
+            out += "AS ";
+            if let Some(library) = text("probin") {
+                out += &format!("'{}', ", library.replace('\'', "''"));
+            }
+            let source = text("prosrc").unwrap_or("");
+            let mut quote = format!("${}", what.to_lowercase());
+            while source.contains(&quote) {
+                quote.push('x');
+            }
+            out += &format!("{quote}${source}{quote}$");
+        }
+    }
+    out.push('\n');
+    Some(Ok(out))
+}
+
+/// The languages' names by OID.
+fn languages() -> &'static HashMap<u32, String> {
+    static LANGUAGES: OnceLock<HashMap<u32, String>> = OnceLock::new();
+    LANGUAGES.get_or_init(|| {
+        copy_rows(include_str!("data/pg_language.tsv"))
+            .into_iter()
+            .filter_map(|row| Some((row.first()?.as_deref()?.parse().ok()?, row.get(1)?.clone()?)))
+            .collect()
+    })
 }

@@ -173,7 +173,8 @@ pub struct TypeRow {
 impl TypeRow {
     /// `typtype`: `b`ase or `p`seudo.
     pub fn typtype(&self) -> &'static str {
-        if !self.is_array && self.base.category == "P" || self.base.oid == 705 {
+        // `_record` (2287) is a pseudo-type too, as PG lists it.
+        if !self.is_array && self.base.category == "P" || self.base.oid == 705 || self.oid == 2287 {
             "p"
         } else {
             "b"

@@ -267,7 +267,8 @@ fn read_privileges(privileges: &str) -> bool {
     })
 }
 
-/// PostgreSQL's `quote_ident`: quotes unless the name is a plain lower-case identifier.
+/// PostgreSQL's `quote_ident`: quotes unless the name is a plain lower-case
+/// identifier and not a keyword PG reserves.
 pub fn quote_ident(name: &str) -> String {
     let plain = name
         .chars()
@@ -276,7 +277,7 @@ pub fn quote_ident(name: &str) -> String {
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain {
+    if plain && !super::keywords::needs_quotes(name) {
         name.to_string()
     } else {
         format!("\"{}\"", name.replace('"', "\"\""))
@@ -787,6 +788,21 @@ pub fn catalog_functions(session: &Arc<SessionInfo>, registry: &Arc<Registry>) -
         nothing("pg_get_serial_sequence", &[2]),
         nothing("pg_get_statisticsobjdef_columns", &[1]),
         nothing("pg_get_partkeydef", &[1]),
+        function(
+            session,
+            "pg_get_functiondef",
+            any(&[1]),
+            Utf8,
+            Stable,
+            |_, args, rows| {
+                map_text_rows(args, rows, |v| {
+                    let oid = v[0].and_then(|oid| oid.parse::<u32>().ok());
+                    oid.and_then(super::builtin_procs::function_definition)
+                        .transpose()
+                        .map_err(PgError::into_datafusion)
+                })
+            },
+        ),
         // `age(xid)`: DataPress has no transactions, so every transaction id
         // is as recent as the current one.
         function(

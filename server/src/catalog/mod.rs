@@ -9,6 +9,7 @@ pub mod builtin_types;
 pub mod catalog_functions;
 pub mod functions;
 pub mod information_schema;
+pub mod keywords;
 pub mod pg_catalog;
 pub mod table;
 pub mod timezones;

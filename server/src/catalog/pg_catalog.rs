@@ -1426,31 +1426,48 @@ pub fn has_system_column(table: &str, column: &str) -> bool {
 /// The name of `pg_show_all_settings()`, the function behind `pg_settings`.
 pub const SHOW_ALL_SETTINGS: &str = "pg_show_all_settings";
 
-/// `pg_show_all_settings()` in FROM: the rows of `pg_settings`.
+/// The table functions without arguments whose rows are a catalog table's.
+pub const TABLE_FUNCTIONS: &[&str] = &[SHOW_ALL_SETTINGS, "pg_get_keywords"];
+
+/// A table function in FROM whose rows are a catalog table's.
 #[derive(Debug)]
-struct ShowAllSettings {
-    settings: Arc<CatalogTable>,
+struct CatalogRows {
+    name: &'static str,
+    table: Arc<CatalogTable>,
 }
 
-impl TableFunctionImpl for ShowAllSettings {
+impl TableFunctionImpl for CatalogRows {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         if !args.exprs().is_empty() {
             return Err(PgError::new(
                 sqlstate::UNDEFINED_FUNCTION,
-                format!("function {SHOW_ALL_SETTINGS} takes no arguments"),
+                format!("function {} takes no arguments", self.name),
             )
             .into_datafusion());
         }
-        let table: Arc<dyn TableProvider> = self.settings.clone();
+        let table: Arc<dyn TableProvider> = self.table.clone();
         Ok(table)
     }
 }
 
-/// The table function `pg_show_all_settings()` over `registry`.
-pub fn show_all_settings(registry: &Arc<Registry>) -> Arc<dyn TableFunctionImpl> {
-    Arc::new(ShowAllSettings {
-        settings: CatalogTable::new(registry, &pg_settings_columns(), pg_settings),
-    })
+/// The [`TABLE_FUNCTIONS`] over `registry`: `pg_show_all_settings()` (the
+/// rows of `pg_settings`) and `pg_get_keywords()`.
+pub fn table_functions(
+    registry: &Arc<Registry>,
+) -> Vec<(&'static str, Arc<dyn TableFunctionImpl>)> {
+    let settings = CatalogTable::new(registry, &pg_settings_columns(), pg_settings);
+    let keywords = CatalogTable::new(
+        registry,
+        super::keywords::KEYWORD_COLUMNS,
+        super::keywords::pg_get_keywords,
+    );
+    [(SHOW_ALL_SETTINGS, settings), ("pg_get_keywords", keywords)]
+        .into_iter()
+        .map(|(name, table)| {
+            let function: Arc<dyn TableFunctionImpl> = Arc::new(CatalogRows { name, table });
+            (name, function)
+        })
+        .collect()
 }
 
 /// The names of every `pg_catalog` table (for resolving unqualified names).

@@ -31,7 +31,7 @@ use datafusion::sql::sqlparser::ast::{
 mod multiset_operations;
 
 use crate::catalog::catalog_functions::RegType;
-use crate::catalog::pg_catalog::{has_system_column, SHOW_ALL_SETTINGS};
+use crate::catalog::pg_catalog::{has_system_column, TABLE_FUNCTIONS};
 use crate::dialect::analyzer::array_operands::UNKNOWN_ARRAY_NAME;
 
 /// Rewrites `statement` in place.
@@ -1132,7 +1132,7 @@ impl VisitorMut for Rewriter {
                     }
                     None
                 }
-                [table_function] if table_function == SHOW_ALL_SETTINGS => None,
+                [table_function] if TABLE_FUNCTIONS.contains(&table_function.as_str()) => None,
                 _ => self.function_table(name, alias.as_ref(), &args.args, false),
             },
             _ => None,
