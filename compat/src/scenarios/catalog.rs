@@ -117,6 +117,13 @@ pub fn cases() -> Vec<Case> {
                      FROM pg_get_keywords()",
                 ),
                 Step::query("SELECT quote_ident('select') AS a, quote_ident('name') AS b, quote_ident('user') AS c"),
+                // DBeaver's, pgAdmin's and DataGrip's aggregate lists read pg_aggregate.
+                Step::query(
+                    "SELECT p.proname, a.aggfnoid, a.aggkind, a.aggtransfn, a.aggfinalfn, a.aggcombinefn, a.aggtranstype, a.agginitval \
+                     FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_aggregate a ON p.oid = a.aggfnoid \
+                     WHERE p.proname IN ('avg', 'count', 'max', 'string_agg', 'percentile_cont') ORDER BY a.aggfnoid",
+                ),
+                Step::query("SELECT 870::regproc AS lower, 1299::regproc AS now"),
             ],
         ),
         Case::new(

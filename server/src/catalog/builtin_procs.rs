@@ -1,4 +1,5 @@
-//! `pg_proc`, `pg_language` and the functions' `pg_description` rows:
+//! `pg_proc`, `pg_aggregate`, `pg_language` and the functions'
+//! `pg_description` rows:
 //! PostgreSQL 15's built-in functions as PG 15 lists them (`data/`), so
 //! `\df lower`, GUI tools' function lists and `'count'::regproc` find real
 //! functions, and `pg_type`'s I/O functions (through which drivers such as
@@ -62,6 +63,32 @@ pub const PG_LANGUAGE_COLUMNS: &[(&str, Kind)] = &[
     ("lanacl", Kind::AclitemArray),
 ];
 
+/// `pg_aggregate`'s columns, in PG 15's order.
+pub const PG_AGGREGATE_COLUMNS: &[(&str, Kind)] = &[
+    ("aggfnoid", Kind::Regproc),
+    ("aggkind", Kind::Char),
+    ("aggnumdirectargs", Kind::Int2),
+    ("aggtransfn", Kind::Regproc),
+    ("aggfinalfn", Kind::Regproc),
+    ("aggcombinefn", Kind::Regproc),
+    ("aggserialfn", Kind::Regproc),
+    ("aggdeserialfn", Kind::Regproc),
+    ("aggmtransfn", Kind::Regproc),
+    ("aggminvtransfn", Kind::Regproc),
+    ("aggmfinalfn", Kind::Regproc),
+    ("aggfinalextra", Kind::Bool),
+    ("aggmfinalextra", Kind::Bool),
+    ("aggfinalmodify", Kind::Char),
+    ("aggmfinalmodify", Kind::Char),
+    ("aggsortop", Kind::Oid),
+    ("aggtranstype", Kind::Oid),
+    ("aggtransspace", Kind::Int4),
+    ("aggmtranstype", Kind::Oid),
+    ("aggmtransspace", Kind::Int4),
+    ("agginitval", Kind::Text),
+    ("aggminitval", Kind::Text),
+];
+
 /// How PG renders a function's signature.
 #[derive(Debug, Clone, Default)]
 pub struct Rendered {
@@ -80,6 +107,7 @@ struct Procs {
     rows: Vec<Vec<Cell>>,
     names: HashMap<u32, String>,
     oids: HashMap<String, u32>,
+    overloads: HashMap<String, usize>,
     rendered: HashMap<u32, Rendered>,
     descriptions: Vec<(u32, String)>,
 }
@@ -90,10 +118,12 @@ fn procs() -> &'static Procs {
         let rows = cells(include_str!("data/pg_proc.tsv"), PG_PROC_COLUMNS);
         let mut names = HashMap::new();
         let mut oids = HashMap::new();
+        let mut overloads = HashMap::new();
         for row in &rows {
             if let (Cell::Int(oid), Cell::Text(name)) = (&row[0], &row[1]) {
                 names.insert(*oid as u32, name.clone());
                 oids.entry(name.clone()).or_insert(*oid as u32);
+                *overloads.entry(name.clone()).or_insert(0) += 1;
             }
         }
         let oid_of = |field: &Option<String>| field.as_deref().and_then(|t| t.parse().ok());
@@ -121,6 +151,7 @@ fn procs() -> &'static Procs {
             rows,
             names,
             oids,
+            overloads,
             rendered,
             descriptions,
         }
@@ -177,12 +208,18 @@ pub fn is_overloaded(name: &str) -> bool {
         .trim()
         .trim_start_matches("pg_catalog.")
         .trim_matches('"');
-    procs()
-        .names
-        .values()
-        .filter(|n| *n == name)
-        .nth(1)
-        .is_some()
+    procs().overloads.get(name).is_some_and(|n| *n > 1)
+}
+
+/// A `regproc`'s text: the function's name, qualified when the name alone
+/// would not find it (an overloaded name), as PG's `regprocout` writes it.
+pub fn regproc_text(oid: u32) -> Option<String> {
+    let name = proc_name(oid)?;
+    Some(if is_overloaded(&name) {
+        format!("pg_catalog.{name}")
+    } else {
+        name
+    })
 }
 
 /// The name of the built-in function with `oid`.
@@ -212,6 +249,11 @@ pub fn pg_proc(_: &Context<'_>) -> Vec<Vec<Cell>> {
 /// The rows of `pg_language`.
 pub fn pg_language(_: &Context<'_>) -> Vec<Vec<Cell>> {
     cells(include_str!("data/pg_language.tsv"), PG_LANGUAGE_COLUMNS)
+}
+
+/// The rows of `pg_aggregate`: how each built-in aggregate is computed.
+pub fn pg_aggregate(_: &Context<'_>) -> Vec<Vec<Cell>> {
+    cells(include_str!("data/pg_aggregate.tsv"), PG_AGGREGATE_COLUMNS)
 }
 
 /// The functions' rows of `pg_description` (class `pg_proc`, 1255).

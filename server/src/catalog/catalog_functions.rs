@@ -154,7 +154,7 @@ impl RegType {
                         .map(|(_, d)| quote_ident(&d.config.name))
                 }),
             RegType::Type => type_name(datasets, oid, -1),
-            RegType::Proc => super::builtin_procs::proc_name(oid),
+            RegType::Proc => super::builtin_procs::regproc_text(oid),
             RegType::Namespace => namespaces()
                 .iter()
                 .find(|(_, o)| *o == oid)

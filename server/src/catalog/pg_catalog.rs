@@ -41,6 +41,7 @@ pub const CATALOG_TABLE_OIDS: &[(&str, u32)] = &[
     ("pg_attribute", 1249),
     ("pg_proc", 1255),
     ("pg_language", 2612),
+    ("pg_aggregate", 2600),
     ("pg_class", 1259),
     ("pg_namespace", 2615),
     ("pg_constraint", 2606),
@@ -853,6 +854,11 @@ fn tables() -> Vec<TableDef> {
             "pg_language",
             super::builtin_procs::PG_LANGUAGE_COLUMNS.to_vec(),
             super::builtin_procs::pg_language,
+        ),
+        (
+            "pg_aggregate",
+            super::builtin_procs::PG_AGGREGATE_COLUMNS.to_vec(),
+            super::builtin_procs::pg_aggregate,
         ),
         (
             "pg_database",

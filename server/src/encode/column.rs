@@ -84,7 +84,7 @@ fn encode_reg_column(
     let name_of = |oid| match (kind, &namer) {
         (_, Some(name)) => Some(name(oid)),
         // Without the registry, the built-in functions and types are known.
-        (PgScalar::Regproc, None) => crate::catalog::builtin_procs::proc_name(oid),
+        (PgScalar::Regproc, None) => crate::catalog::builtin_procs::regproc_text(oid),
         (PgScalar::Regtype, None) => crate::catalog::builtin_types::format_type(oid, -1),
         _ => None,
     };
