@@ -37,3 +37,5 @@ SELECT id AS c1, format('%s|%I|%L|%5s|%-3s|%2$s', weather, city, weather, id, in
 -- regexp_split_to_array and regexp_split_to_table are PostgreSQL's (DataPress had neither): empty pieces kept, flags, one row per piece, none for NULL.
 SELECT id AS c1, regexp_split_to_array(city, '[aeiou]') AS c2, regexp_split_to_array(city, 'L', 'i') AS c3, regexp_split_to_array(city, '') AS c4 FROM accidents WHERE id <= 5 ORDER BY id
 SELECT w AS c1, count(*) AS c2 FROM (SELECT regexp_split_to_table(weather, 'a') AS w FROM accidents) t GROUP BY w ORDER BY 1
+-- FROM unnest(…) AS k names its column k, as PostgreSQL (DataPress: 42703, the column was "UNNEST(…)").
+SELECT k AS c1, count(*) AS c2 FROM accidents a CROSS JOIN unnest(ARRAY[1, 2, 3]) AS k WHERE a.id <= 4 GROUP BY k ORDER BY 1

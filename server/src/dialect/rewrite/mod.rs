@@ -98,6 +98,17 @@ fn call_named(name: ObjectName, args: Vec<FunctionArg>) -> Expr {
     })
 }
 
+/// `FROM f(…) AS t` of a one-column function: PG names the column `t` too.
+fn alias_names_the_column(alias: &mut Option<TableAlias>) {
+    if let Some(alias) = alias.as_mut().filter(|a| a.columns.is_empty()) {
+        let column = TableAliasColumnDef {
+            name: alias.name.clone(),
+            data_type: None,
+        };
+        alias.columns.push(column);
+    }
+}
+
 /// A call of `name` with positional arguments.
 fn call(name: &str, args: Vec<Expr>) -> Expr {
     call_named(
@@ -1123,18 +1134,22 @@ impl VisitorMut for Rewriter {
                     self.function_table(name, alias.as_ref(), &args.args, true)
                 }
                 [series] if SERIES_FUNCTIONS.contains(&series.as_str()) => {
-                    if let Some(alias) = alias.as_mut().filter(|a| a.columns.is_empty()) {
-                        let column = TableAliasColumnDef {
-                            name: alias.name.clone(),
-                            data_type: None,
-                        };
-                        alias.columns.push(column);
-                    }
+                    alias_names_the_column(alias);
                     None
                 }
                 [table_function] if TABLE_FUNCTIONS.contains(&table_function.as_str()) => None,
                 _ => self.function_table(name, alias.as_ref(), &args.args, false),
             },
+            TableFactor::UNNEST {
+                alias,
+                array_exprs,
+                with_offset: false,
+                with_ordinality: false,
+                ..
+            } if array_exprs.len() == 1 => {
+                alias_names_the_column(alias);
+                None
+            }
             _ => None,
         };
         if let Some(table) = replacement {
