@@ -12,16 +12,17 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::config::ConfigOptions;
-use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
-use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::common::tree_node::{Transformed, TreeNodeRecursion};
+use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::expr::{Placeholder, ScalarFunction};
 use datafusion::logical_expr::{
-    BinaryExpr, ColumnarValue, Expr, ExprSchemable, LogicalPlan, Operator, ScalarFunctionArgs,
-    ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    BinaryExpr, ColumnarValue, Expr, ExprSchemable, LogicalPlan, ScalarFunctionArgs, ScalarUDF,
+    ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion::optimizer::AnalyzerRule;
 
+use super::expr_walk::is_comparison;
 use super::literal_types::parse_array;
 use crate::errors::{sqlstate, PgError};
 
@@ -114,54 +115,34 @@ fn array_operand<'a>(e: &'a Expr, names: &[&str]) -> Option<(&'a Expr, Untyped)>
 /// comparison: `array_has(operand, x)` and `array_min(operand) op x`.
 fn element_types(plan: &LogicalPlan) -> Result<HashMap<Untyped, DataType>> {
     let mut found = HashMap::new();
-    plan.apply_with_subqueries(|node| {
-        let mut schema = DFSchema::empty();
-        for input in node.inputs() {
-            schema.merge(input.schema());
+    super::expr_walk::visit_expressions(plan, |e, schema| {
+        let hint = match e {
+            Expr::ScalarFunction(ScalarFunction { args, .. }) => {
+                array_operand(e, &["array_has"]).zip(args.get(1))
+            }
+            Expr::BinaryExpr(BinaryExpr { left, op, right }) if is_comparison(*op) => {
+                let extremes = ["array_min", "array_max"];
+                array_operand(left, &extremes)
+                    .map(|found| (found, right.as_ref()))
+                    .or_else(|| array_operand(right, &extremes).map(|f| (f, left.as_ref())))
+            }
+            _ => None,
+        };
+        if let Some(((_, key), other)) = hint {
+            // Unknown on both sides (a NULL, a parameter): PG reads text.
+            let element = match other.get_type(schema) {
+                Ok(DataType::Null) => Some(DataType::Utf8),
+                _ if untyped(other).is_some() => Some(DataType::Utf8),
+                Ok(t) => Some(t),
+                Err(_) => None,
+            };
+            if let Some(element) = element {
+                found.entry(key).or_insert(element);
+            }
         }
-        node.apply_expressions(|e| {
-            e.apply(|e| {
-                let hint = match e {
-                    Expr::ScalarFunction(ScalarFunction { args, .. }) => {
-                        array_operand(e, &["array_has"]).zip(args.get(1))
-                    }
-                    Expr::BinaryExpr(BinaryExpr { left, op, right }) if is_comparison(*op) => {
-                        let extremes = ["array_min", "array_max"];
-                        array_operand(left, &extremes)
-                            .map(|found| (found, right.as_ref()))
-                            .or_else(|| array_operand(right, &extremes).map(|f| (f, left.as_ref())))
-                    }
-                    _ => None,
-                };
-                if let Some(((_, key), other)) = hint {
-                    // Unknown on both sides (a NULL, a parameter): PG reads text.
-                    let element = match other.get_type(&schema) {
-                        Ok(DataType::Null) => Some(DataType::Utf8),
-                        _ if untyped(other).is_some() => Some(DataType::Utf8),
-                        Ok(t) => Some(t),
-                        Err(_) => None,
-                    };
-                    if let Some(element) = element {
-                        found.entry(key).or_insert(element);
-                    }
-                }
-                Ok(TreeNodeRecursion::Continue)
-            })
-        })
+        TreeNodeRecursion::Continue
     })?;
     Ok(found)
-}
-
-fn is_comparison(op: Operator) -> bool {
-    matches!(
-        op,
-        Operator::Eq
-            | Operator::NotEq
-            | Operator::Lt
-            | Operator::LtEq
-            | Operator::Gt
-            | Operator::GtEq
-    )
 }
 
 /// `e` typed, if it is an untyped array operand whose element type `types` knows.

@@ -10,7 +10,7 @@
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::config::ConfigOptions;
-use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::error::Result;
 use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Operator};
@@ -90,21 +90,13 @@ fn refusal(expr: &Expr, schema: &DFSchema) -> Option<PgError> {
 impl AnalyzerRule for RefuseTextNumberComparisons {
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
         let mut found = None;
-        plan.apply_with_subqueries(|node| {
-            let mut schema = DFSchema::empty();
-            for input in node.inputs() {
-                schema.merge(input.schema());
+        super::expr_walk::visit_expressions(&plan, |e, schema| {
+            found = refusal(e, schema);
+            if found.is_some() {
+                TreeNodeRecursion::Stop
+            } else {
+                TreeNodeRecursion::Continue
             }
-            node.apply_expressions(|e| {
-                e.apply(|e| {
-                    found = refusal(e, &schema);
-                    Ok(if found.is_some() {
-                        TreeNodeRecursion::Stop
-                    } else {
-                        TreeNodeRecursion::Continue
-                    })
-                })
-            })
         })?;
         match found {
             Some(error) => Err(error.into_datafusion()),
